@@ -1,0 +1,28 @@
+using Odin.LoadTest;
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+try
+{
+    return args.FirstOrDefault() switch
+    {
+        "listen" => await ListenCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        _ => Usage(),
+    };
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or HttpRequestException)
+{
+    await Console.Error.WriteLineAsync($"odin-loadtest: {ex.Message}");
+    return 2;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine($"usage: Odin.LoadTest {ListenCommand.Usage}");
+    return 2;
+}

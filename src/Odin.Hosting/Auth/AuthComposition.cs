@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Odin.Hosting.Common;
+using Odin.Shared;
+using Odin.Shared.Auth;
+
+namespace Odin.Hosting.Auth;
+
+public static class AuthComposition
+{
+    /// <summary>
+    /// The device-token signing key, the admin key and request authentication. In single node a
+    /// missing key file or admin key is created under <c>data/</c>; in a cluster both must be configured.
+    /// </summary>
+    public static IServiceCollection AddOdinAuth(this IServiceCollection services, IConfiguration configuration, bool singleNode)
+    {
+        var auth = configuration.GetSection(AuthOptions.Section);
+        services.AddOptions<AuthOptions>().Bind(auth).ValidateDataAnnotations().ValidateOnStart();
+        var keyPath = auth["SigningKeyPath"] is { Length: > 0 } configured ? configured : (singleNode ? "data/signing-key.pem" : "");
+        if (keyPath.Length == 0)
+        {
+            throw new StartupConfigurationException("Odin__Auth__SigningKeyPath is required when Odin__Redis__Configuration is set (cluster mode).");
+        }
+
+        var signingKey = SigningKey.Load(keyPath, createIfMissing: singleNode);
+        services.AddSingleton(signingKey);
+        services.AddSingleton<IDeviceTokenKeys>(signingKey);
+        services.AddSingleton<DeviceTokenIssuer>();
+
+        var adminKey = configuration[$"{AdminOptions.Section}:ApiKey"];
+        if (string.IsNullOrWhiteSpace(adminKey))
+        {
+            adminKey = singleNode
+                ? LoadOrCreateAdminKey("data/admin-key")
+                : throw new StartupConfigurationException("Odin__Admin__ApiKey is required when Odin__Redis__Configuration is set (cluster mode).");
+        }
+
+        services.Configure<AdminOptions>(options => options.ApiKey = adminKey);
+        return services;
+    }
+
+    /// <summary>Public keys as a JWK Set, for gateways that fetch them (<c>Odin__Auth__JwksUrl</c>).</summary>
+    public static IEndpointRouteBuilder MapJwks(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/.well-known/odin/jwks.json", (SigningKey key) =>
+        {
+            var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey((ECDsaSecurityKey)key.ValidationKeys[0]);
+            return TypedResults.Ok(new { keys = new[] { new { kty = jwk.Kty, crv = jwk.Crv, x = jwk.X, y = jwk.Y, kid = jwk.Kid, use = "sig", alg = "ES256" } } });
+        }).WithTags("Auth").WithSummary("Public keys that verify device tokens (JWKS)");
+        return app;
+    }
+
+    private static string LoadOrCreateAdminKey(string path)
+    {
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var key = Secrets.New("odin_admin_");
+        File.WriteAllText(path, key);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        Console.WriteLine($"Created the admin API key (kept in {path}): {key}");
+        return key;
+    }
+}

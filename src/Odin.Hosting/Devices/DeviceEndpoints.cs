@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Options;
+using Odin.Hosting.Auth;
+using Odin.Hosting.Common;
+using Odin.Hosting.Drives;
+using Odin.Shared.Auth;
+using Odin.Shared.Realtime;
+
+namespace Odin.Hosting.Devices;
+
+public sealed record DriveGrant(Guid DriveId, string? Permission);
+
+public sealed record RegisterDeviceRequest(string? Name, DriveGrant[]? Drives);
+
+public sealed record RegisterDeviceResponse(Guid DeviceId, string DeviceSecret);
+
+public sealed record DeviceTokenRequest(Guid DeviceId, string? DeviceSecret);
+
+public sealed record DeviceTokenResponse(string AccessToken, DateTimeOffset ExpiresAt, string HubUrl);
+
+public static class DeviceEndpoints
+{
+    /// <summary>Most drives one device may be granted; a token carries one claim per drive.</summary>
+    public const int MaxDrivesPerDevice = 100;
+
+    public static IEndpointRouteBuilder MapDeviceEndpoints(this IEndpointRouteBuilder api)
+    {
+        var owner = api.MapGroup("/owner/devices").ForTenantHost().RequireOwner().WithTags("Devices");
+        owner.MapPost("", RegisterAsync).WithSummary("Register a device with per-drive permissions; its secret is shown once");
+        owner.MapDelete("/{deviceId:guid}", RevokeAsync).WithSummary("Revoke a device: no new tokens, no further calls");
+
+        api.MapPost("/device/token", IssueTokenAsync).ForTenantHost().WithTags("Devices")
+            .WithSummary("Exchange a device's id and secret for a short-lived access token");
+        return api;
+    }
+
+    private static async Task<IResult> RegisterAsync(RegisterDeviceRequest request, HttpContext context, DriveStore drives, DeviceStore devices)
+    {
+        var name = request.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 200)
+        {
+            return Problems.BadRequest("name must be 1 to 200 characters.");
+        }
+
+        if (request.Drives is null || request.Drives.Length > MaxDrivesPerDevice)
+        {
+            return Problems.BadRequest($"drives must be a list of at most {MaxDrivesPerDevice} grants.");
+        }
+
+        var tenant = context.Tenant();
+        var grants = new Dictionary<Guid, DrivePermission>();
+        foreach (var grant in request.Drives)
+        {
+            DrivePermission permission;
+            switch (grant.Permission)
+            {
+                case "read": permission = DrivePermission.Read; break;
+                case "write": permission = DrivePermission.Write; break;
+                default: return Problems.BadRequest($"permission for drive {grant.DriveId} must be 'read' or 'write'.");
+            }
+
+            if (!grants.TryAdd(grant.DriveId, permission))
+            {
+                return Problems.BadRequest($"drive {grant.DriveId} is listed twice.");
+            }
+
+            if (!await drives.ExistsAsync(tenant.Id, grant.DriveId, context.RequestAborted))
+            {
+                return Problems.BadRequest($"drive {grant.DriveId} does not exist.");
+            }
+        }
+
+        var (deviceId, secret) = await devices.CreateAsync(tenant.Id, name, grants, context.RequestAborted);
+        return TypedResults.Created($"/api/v1/owner/devices/{deviceId}", new RegisterDeviceResponse(deviceId, secret));
+    }
+
+    private static async Task<IResult> RevokeAsync(Guid deviceId, HttpContext context, DeviceStore devices) =>
+        await devices.RevokeAsync(context.Tenant().Id, deviceId, context.RequestAborted)
+            ? TypedResults.NoContent()
+            : Problems.NotFound($"No active device {deviceId}.");
+
+    private static async Task<IResult> IssueTokenAsync(
+        DeviceTokenRequest request, HttpContext context, DeviceStore devices, DeviceTokenIssuer issuer, IOptions<AuthOptions> options)
+    {
+        var tenant = context.Tenant();
+        var grants = string.IsNullOrEmpty(request.DeviceSecret) || request.DeviceSecret.Length > 256
+            ? null
+            : await devices.AuthenticateAsync(tenant.Id, request.DeviceId, request.DeviceSecret, context.RequestAborted);
+        if (grants is null)
+        {
+            return Problems.Result(StatusCodes.Status401Unauthorized, "Unauthorized", "Unknown or revoked device, or wrong secret.");
+        }
+
+        var (token, expiresAt) = issuer.Issue(new DeviceIdentity(tenant.Id, tenant.Domain, request.DeviceId, grants));
+        var hubUrl = string.IsNullOrEmpty(options.Value.HubUrl)
+            ? $"{context.Request.Scheme}://{context.Request.Host}{HubPaths.Device}"
+            : options.Value.HubUrl;
+        return TypedResults.Ok(new DeviceTokenResponse(token, expiresAt, hubUrl));
+    }
+}

@@ -1,0 +1,32 @@
+using Dapper;
+using Odin.Hosting.Storage;
+
+namespace Odin.Hosting.Drives;
+
+public sealed class DriveStore(IDatabase database, TimeProvider time)
+{
+    /// <summary>Creates a drive; null when the tenant already has one with this alias.</summary>
+    public async Task<Drive?> CreateAsync(Guid tenantId, string alias, string name, CancellationToken cancellationToken = default)
+    {
+        var drive = new Drive { Id = Guid.NewGuid(), Alias = alias, Name = name };
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var inserted = await connection.ExecuteAsync(
+            "INSERT INTO drives (tenant_id, id, alias, name, created_at) VALUES (@tenantId, @Id, @Alias, @Name, @now) ON CONFLICT (tenant_id, alias) DO NOTHING",
+            new { tenantId, drive.Id, drive.Alias, drive.Name, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
+        return inserted == 1 ? drive : null;
+    }
+
+    public async Task<IReadOnlyList<Drive>> ListAsync(Guid tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<Drive>(
+            "SELECT id AS Id, alias AS Alias, name AS Name FROM drives WHERE tenant_id = @tenantId ORDER BY alias", new { tenantId })];
+    }
+
+    public async Task<bool> ExistsAsync(Guid tenantId, Guid driveId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM drives WHERE tenant_id = @tenantId AND id = @driveId", new { tenantId, driveId }) == 1;
+    }
+}

@@ -1,0 +1,38 @@
+using Odin.Shared.Realtime;
+
+namespace Odin.Hosting.Notifications;
+
+/// <summary>A row of the notification outbox, as the dispatcher reads it.</summary>
+public sealed class OutboxNotification
+{
+    public Guid TenantId { get; init; }
+
+    public long Seq { get; init; }
+
+    public Guid Id { get; init; }
+
+    public string Type { get; init; } = "";
+
+    public Guid? DriveId { get; init; }
+
+    public Guid? FileId { get; init; }
+
+    public string? VersionTag { get; init; }
+
+    public long At { get; init; }
+
+    public string? Data { get; init; }
+
+    public NotificationEnvelope ToEnvelope() => new()
+    {
+        Id = Id,
+        Seq = Seq,
+        Type = Type,
+        TenantId = TenantId,
+        DriveId = DriveId,
+        FileId = FileId,
+        VersionTag = VersionTag,
+        At = At,
+        Data = Data,
+    };
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Odin.Gateway;
+using Odin.Hosting.Auth;
+using Odin.Hosting.Common;
+using Odin.Hosting.Devices;
+using Odin.Hosting.Drives;
+using Odin.Hosting.Files;
+using Odin.Hosting.Notifications;
+using Odin.Hosting.Storage;
+using Odin.Hosting.Tenants;
+using Odin.Shared.Auth;
+using Odin.Shared.Realtime;
+using Odin.Shared.Redis;
+
+namespace Odin.Hosting;
+
+/// <summary>
+/// Composition of Odin.Hosting. Single node (no <c>Odin:Redis:Configuration</c>): SQLite by default and
+/// the device hub hosted in-process. Cluster: publishes through the SignalR Redis backplane to the
+/// Gateway instances.
+/// </summary>
+public static class OdinHostingApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        // appsettings.json ships beside the binary; data paths stay relative to the working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        configure?.Invoke(builder);
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        var redis = configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+        var singleNode = !redis.IsCluster;
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Unreadable bodies throw, so BadRequestExceptionHandler can say what was wrong with them.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddOpenApi();
+        services.AddHealthChecks();
+
+        services.AddStorage(configuration);
+        services.AddOdinAuth(configuration, singleNode);
+        services.AddSingleton<TenantStore>();
+        services.AddSingleton<IdentityRegistry>();
+        services.AddSingleton<DriveStore>();
+        services.AddSingleton<DeviceStore>();
+        services.AddSingleton<FileStore>();
+        services.AddOptions<Files.FileOptions>().Bind(configuration.GetSection(Files.FileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<StartupTasks>();
+
+        services.AddSingleton<NotificationOutbox>();
+        services.AddSingleton<DispatchSignal>();
+        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<NotificationDispatcher>();
+
+        if (singleNode)
+        {
+            services.AddOdinGateway(configuration);
+        }
+        else
+        {
+            // No hub here: IHubContext<DeviceHub> publishes through the backplane to the gateways.
+            services.AddDeviceTokenAuthentication(HubPaths.Device);
+            services.AddSignalR().AddJsonProtocol().AddMessagePackProtocol().AddStackExchangeRedis(redis.Configuration, options =>
+                options.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(new RedisNames(redis.ChannelPrefix).SignalRBackplane));
+        }
+
+        var fileOptions = configuration.GetSection(Files.FileOptions.Section).Get<Files.FileOptions>() ?? new Files.FileOptions();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = fileOptions.MaxRequestBodyBytes);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseWebSockets();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<RequestContextMiddleware>();
+
+        var api = app.MapGroup("/api/v1");
+        api.MapAdminEndpoints();
+        api.MapDriveEndpoints();
+        api.MapDeviceEndpoints();
+        api.MapFileEndpoints();
+        app.MapJwks();
+        app.MapOpenApi();
+        app.MapHealthChecks("/health/live");
+        app.MapHealthChecks("/health/ready");
+        if (singleNode)
+        {
+            app.MapOdinGateway();
+        }
+
+        return app;
+    }
+}

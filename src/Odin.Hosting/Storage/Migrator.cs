@@ -1,0 +1,89 @@
+using System.Data.Common;
+using System.Reflection;
+using Dapper;
+
+namespace Odin.Hosting.Storage;
+
+/// <summary>
+/// Applies the versioned SQL scripts under <c>Storage/Migrations/{Provider}</c> in order, each once.
+/// Instances starting together on one PostgreSQL serialize on an advisory lock; on SQLite the
+/// write lock does the same.
+/// </summary>
+internal sealed partial class Migrator(IDatabase database, ILogger<Migrator> logger)
+{
+    /// <summary>Advisory lock key for migrations ("odinmigr" as a number); any constant both sides agree on.</summary>
+    private const long PostgresLockKey = 0x6F64696E6D696772;
+
+    private const string CreateHistory =
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+    public async Task<int> ApplyAsync(CancellationToken cancellationToken = default)
+    {
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await connection.ExecuteAsync("SELECT pg_advisory_lock(@key)", new { key = PostgresLockKey });
+            try
+            {
+                return await ApplyPendingAsync(connection, cancellationToken);
+            }
+            finally
+            {
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = PostgresLockKey });
+            }
+        }
+
+        await using var write = await database.BeginWriteAsync(cancellationToken);
+        var applied = await ApplyPendingAsync(write.Connection, cancellationToken, write.Transaction);
+        await write.CommitAsync(cancellationToken);
+        return applied;
+    }
+
+    private async Task<int> ApplyPendingAsync(DbConnection connection, CancellationToken cancellationToken, DbTransaction? outer = null)
+    {
+        await connection.ExecuteAsync(CreateHistory, transaction: outer);
+        var done = (await connection.QueryAsync<int>("SELECT version FROM schema_migrations", transaction: outer)).ToHashSet();
+        var applied = 0;
+        foreach (var migration in Scripts(database.Provider).Where(m => !done.Contains(m.Version)))
+        {
+            var transaction = outer ?? await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync(migration.Sql, transaction: transaction);
+            await connection.ExecuteAsync(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @At)",
+                new { migration.Version, migration.Name, At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
+                transaction);
+            if (outer is null)
+            {
+                await transaction.CommitAsync(cancellationToken);
+                await transaction.DisposeAsync();
+            }
+
+            LogApplied(logger, migration.Version, migration.Name);
+            applied++;
+        }
+
+        return applied;
+    }
+
+    private sealed record Script(int Version, string Name, string Sql);
+
+    /// <summary>Embedded scripts named <c>migrations/{Provider}/{version}_{name}.sql</c>, in version order.</summary>
+    private static IEnumerable<Script> Scripts(DatabaseProvider provider)
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        var prefix = $"migrations/{provider}/";
+        return assembly.GetManifestResourceNames()
+            .Where(name => name.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(name =>
+            {
+                var file = Path.GetFileNameWithoutExtension(name[prefix.Length..]);
+                var separator = file.IndexOf('_', StringComparison.Ordinal);
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+                return new Script(int.Parse(file[..separator]), file[(separator + 1)..], reader.ReadToEnd());
+            })
+            .OrderBy(script => script.Version);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Version} ({Name})")]
+    private static partial void LogApplied(ILogger logger, int version, string name);
+}

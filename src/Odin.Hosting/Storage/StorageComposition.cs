@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Odin.Shared;
+
+namespace Odin.Hosting.Storage;
+
+public static class StorageComposition
+{
+    /// <summary>Registers <see cref="IDatabase"/> for the configured provider, and the start-up migrations.</summary>
+    public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        GuidAsTextHandler.Register();
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new StartupConfigurationException("Odin__Database__ConnectionString is empty.");
+        }
+
+        services.AddSingleton<IDatabase>(_ => Create(options));
+        services.AddSingleton<Migrator>();
+        return services;
+    }
+
+    internal static IDatabase Create(DatabaseOptions options)
+    {
+        try
+        {
+            return options.Provider switch
+            {
+                DatabaseProvider.Postgres => new PostgresDatabase(NpgsqlDataSource.Create(options.ConnectionString)),
+                _ => new SqliteDatabase(options.ConnectionString),
+            };
+        }
+        catch (ArgumentException ex)
+        {
+            throw new StartupConfigurationException($"Odin__Database__ConnectionString is not a valid {options.Provider} connection string: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using Odin.Hosting.Auth;
+using Odin.Hosting.Common;
+
+namespace Odin.Hosting.Tenants;
+
+public sealed record CreateTenantRequest(string? Domain);
+
+public sealed record CreateTenantResponse(Guid TenantId, string Domain, string OwnerToken);
+
+/// <summary>Operator endpoints, on any host, behind the admin key.</summary>
+public static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder api)
+    {
+        var admin = api.MapGroup("/admin/tenants").RequireAdmin().WithTags("Admin");
+        admin.MapPost("", CreateAsync).WithSummary("Create an identity; returns its first owner token");
+        admin.MapPost("/{domain}/disable", (string domain, HttpContext context, TenantStore store, IdentityRegistry registry) =>
+            SetDisabledAsync(domain, true, context, store, registry)).WithSummary("Disable an identity: its host answers 403");
+        admin.MapPost("/{domain}/enable", (string domain, HttpContext context, TenantStore store, IdentityRegistry registry) =>
+            SetDisabledAsync(domain, false, context, store, registry)).WithSummary("Enable a disabled identity");
+        admin.MapDelete("/{domain}", DeleteAsync).WithSummary("Delete an identity and everything it owns");
+        return api;
+    }
+
+    private static async Task<IResult> CreateAsync(CreateTenantRequest request, HttpContext context, TenantStore store, IdentityRegistry registry)
+    {
+        if (!DomainName.TryNormalize(request.Domain, out var domain, out var reason))
+        {
+            return Problems.BadRequest(reason);
+        }
+
+        var created = await store.CreateAsync(domain, context.RequestAborted);
+        if (created is not { } result)
+        {
+            return Problems.Conflict($"The domain '{domain}' is taken.");
+        }
+
+        await registry.RefreshAsync(domain, context.RequestAborted);
+        return TypedResults.Created($"/api/v1/admin/tenants/{domain}", new CreateTenantResponse(result.Tenant.Id, domain, result.OwnerToken));
+    }
+
+    private static async Task<IResult> SetDisabledAsync(string domain, bool disabled, HttpContext context, TenantStore store, IdentityRegistry registry)
+    {
+        if (!DomainName.TryNormalize(domain, out var normalized, out var reason))
+        {
+            return Problems.BadRequest(reason);
+        }
+
+        if (!await store.SetDisabledAsync(normalized, disabled, context.RequestAborted))
+        {
+            return Problems.NotFound($"No identity '{normalized}'.");
+        }
+
+        await registry.RefreshAsync(normalized, context.RequestAborted);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> DeleteAsync(string domain, HttpContext context, TenantStore store, IdentityRegistry registry)
+    {
+        if (!DomainName.TryNormalize(domain, out var normalized, out var reason))
+        {
+            return Problems.BadRequest(reason);
+        }
+
+        if (!await store.DeleteAsync(normalized, context.RequestAborted))
+        {
+            return Problems.NotFound($"No identity '{normalized}'.");
+        }
+
+        await registry.RefreshAsync(normalized, context.RequestAborted);
+        return TypedResults.NoContent();
+    }
+}

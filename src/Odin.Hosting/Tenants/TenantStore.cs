@@ -1,0 +1,69 @@
+using Dapper;
+using Odin.Hosting.Common;
+using Odin.Hosting.Storage;
+
+namespace Odin.Hosting.Tenants;
+
+/// <summary>Tenants and their owner tokens in the database: the source of truth the registry mirrors.</summary>
+public sealed class TenantStore(IDatabase database, TimeProvider time)
+{
+    private const string Columns = "id AS Id, domain AS Domain, disabled <> 0 AS Disabled";
+
+    /// <summary>Creates a tenant and its first owner token. Null when the domain is taken.</summary>
+    public async Task<(Tenant Tenant, string OwnerToken)?> CreateAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        var tenant = new Tenant { Id = Guid.NewGuid(), Domain = domain };
+        var ownerToken = Secrets.New("odin_owner_");
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var write = await database.BeginWriteAsync(cancellationToken);
+        var inserted = await write.Connection.ExecuteAsync(
+            "INSERT INTO tenants (id, domain, disabled, created_at) VALUES (@Id, @Domain, 0, @Now) ON CONFLICT (domain) DO NOTHING",
+            new { tenant.Id, tenant.Domain, Now = now }, write.Transaction);
+        if (inserted == 0)
+        {
+            return null;
+        }
+
+        await write.Connection.ExecuteAsync(
+            "INSERT INTO owner_tokens (token_hash, tenant_id, created_at) VALUES (@Hash, @TenantId, @Now)",
+            new { Hash = Secrets.Hash(ownerToken), TenantId = tenant.Id, Now = now }, write.Transaction);
+        await write.CommitAsync(cancellationToken);
+        return (tenant, ownerToken);
+    }
+
+    public async Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<Tenant>($"SELECT {Columns} FROM tenants")];
+    }
+
+    public async Task<Tenant?> FindByDomainAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Tenant>($"SELECT {Columns} FROM tenants WHERE domain = @domain", new { domain });
+    }
+
+    /// <summary>Sets the disabled flag; false when no such tenant.</summary>
+    public async Task<bool> SetDisabledAsync(string domain, bool disabled, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE tenants SET disabled = @flag WHERE domain = @domain", new { domain, flag = disabled ? 1 : 0 }) == 1;
+    }
+
+    /// <summary>Deletes a tenant and, by cascade, everything it owns; false when no such tenant.</summary>
+    public async Task<bool> DeleteAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("DELETE FROM tenants WHERE domain = @domain", new { domain }) == 1;
+    }
+
+    /// <summary>True when <paramref name="ownerToken"/> is an owner token of <paramref name="tenantId"/>.</summary>
+    public async Task<bool> IsOwnerTokenAsync(Guid tenantId, string ownerToken, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM owner_tokens WHERE token_hash = @hash AND tenant_id = @tenantId",
+            new { hash = Secrets.Hash(ownerToken), tenantId }) == 1;
+    }
+}

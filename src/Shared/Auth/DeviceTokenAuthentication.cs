@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Odin.Shared.Auth;
+
+/// <summary>JwtBearer set up to verify device tokens; shared by the Gateway and Odin.Hosting.</summary>
+public static class DeviceTokenAuthentication
+{
+    public const string Scheme = "OdinDevice";
+
+    /// <summary>Query parameter browsers use, since they cannot set headers on a WebSocket.</summary>
+    public const string QueryParameter = "access_token";
+
+    /// <summary>Registers the <see cref="Scheme"/> scheme. Keys come from <see cref="IDeviceTokenKeys"/>.</summary>
+    public static IServiceCollection AddDeviceTokenAuthentication(this IServiceCollection services, string hubPathPrefix)
+    {
+        services.AddAuthentication(Scheme).AddJwtBearer(Scheme, options =>
+        {
+            options.MapInboundClaims = false;
+            options.Events = new JwtBearerEvents
+            {
+                // The Authorization header wins; the query parameter is accepted only on hub paths.
+                OnMessageReceived = context =>
+                {
+                    if (string.IsNullOrEmpty(context.Request.Headers.Authorization)
+                        && context.HttpContext.Request.Path.StartsWithSegments(hubPathPrefix)
+                        && context.Request.Query.TryGetValue(QueryParameter, out var token))
+                    {
+                        context.Token = token;
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
+        });
+        services.AddOptions<JwtBearerOptions>(Scheme).Configure<IDeviceTokenKeys, TimeProvider>((options, keys, time) =>
+        {
+            options.TimeProvider = time;
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = DeviceTokenClaims.Issuer,
+                ValidAudience = DeviceTokenClaims.Audience,
+                ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+                // Keys are looked up on every validation so that a rotated key set takes effect at once.
+                IssuerSigningKeyResolver = (_, _, _, _) => keys.ValidationKeys,
+                ClockSkew = TimeSpan.FromSeconds(30),
+                NameClaimType = DeviceTokenClaims.DeviceId,
+            };
+        });
+        return services;
+    }
+}

@@ -1,0 +1,7 @@
+namespace Odin.Shared.Realtime;
+
+public static class HubPaths
+{
+    /// <summary>Where the device hub is mapped, on the Gateway and (single node) inside Odin.Hosting.</summary>
+    public const string Device = "/hubs/device";
+}

@@ -1,0 +1,13 @@
+using MessagePack;
+
+namespace Odin.Shared.Realtime;
+
+/// <summary>Argument of <c>Subscribe</c>: the drives to follow and, when resuming, the last seq seen.</summary>
+[MessagePackObject]
+public sealed record SubscribeRequest
+{
+    [Key("driveIds")] public Guid[] DriveIds { get; init; } = [];
+
+    /// <summary>Exclusive: the device wants every notification with <c>seq &gt; ResumeFrom</c>.</summary>
+    [Key("resumeFrom")] public long? ResumeFrom { get; init; }
+}
