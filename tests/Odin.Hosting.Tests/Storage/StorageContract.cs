@@ -1,0 +1,219 @@
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Odin.Hosting.Devices;
+using Odin.Hosting.Drives;
+using Odin.Hosting.Files;
+using Odin.Hosting.Notifications;
+using Odin.Hosting.Storage;
+using Odin.Hosting.Tenants;
+using Odin.Shared.Auth;
+using Odin.Shared.Realtime;
+
+namespace Odin.Hosting.Tests.Storage;
+
+/// <summary>The storage behaviour every provider must have; run against SQLite and PostgreSQL.</summary>
+public abstract class StorageContract : IAsyncLifetime
+{
+    private IDatabase _database = null!;
+
+    protected TenantStore Tenants { get; private set; } = null!;
+
+    protected DriveStore Drives { get; private set; } = null!;
+
+    protected DeviceStore Devices { get; private set; } = null!;
+
+    protected FileStore Files { get; private set; } = null!;
+
+    protected NotificationOutbox Outbox { get; private set; } = null!;
+
+    protected abstract Task<DatabaseOptions> CreateDatabaseAsync();
+
+    public async Task InitializeAsync()
+    {
+        GuidAsTextHandler.Register();
+        _database = StorageComposition.Create(await CreateDatabaseAsync());
+        Assert.Equal(1, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
+        var time = TimeProvider.System;
+        Tenants = new TenantStore(_database, time);
+        Drives = new DriveStore(_database, time);
+        Devices = new DeviceStore(_database, time);
+        Files = new FileStore(_database, time, new DispatchSignal());
+        Outbox = new NotificationOutbox(_database);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_database is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Migrations_apply_once()
+    {
+        Assert.Equal(0, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
+    }
+
+    [Fact]
+    public async Task A_domain_is_taken_once_and_the_owner_token_only_opens_its_own_tenant()
+    {
+        var (tenant, ownerToken) = (await Tenants.CreateAsync("frodo.example"))!.Value;
+        Assert.Null(await Tenants.CreateAsync("frodo.example"));
+        var (other, _) = (await Tenants.CreateAsync("sam.example"))!.Value;
+
+        Assert.True(await Tenants.IsOwnerTokenAsync(tenant.Id, ownerToken));
+        Assert.False(await Tenants.IsOwnerTokenAsync(other.Id, ownerToken));
+        Assert.False(await Tenants.IsOwnerTokenAsync(tenant.Id, ownerToken + "x"));
+    }
+
+    [Fact]
+    public async Task Disable_and_delete_are_reported_and_delete_cascades()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("merry.example"))!.Value;
+        var drive = (await Drives.CreateAsync(tenant.Id, "docs", "Docs"))!;
+        await Files.WriteAsync(tenant.Id, drive.Id, Guid.NewGuid(), null, "{}", null);
+
+        Assert.True(await Tenants.SetDisabledAsync("merry.example", true));
+        Assert.True((await Tenants.FindByDomainAsync("merry.example"))!.Disabled);
+        Assert.False(await Tenants.SetDisabledAsync("nobody.example", true));
+
+        Assert.True(await Tenants.DeleteAsync("merry.example"));
+        Assert.Null(await Tenants.FindByDomainAsync("merry.example"));
+        Assert.Empty(await Outbox.ReadPendingAsync(100));
+        Assert.False(await Tenants.DeleteAsync("merry.example"));
+    }
+
+    [Fact]
+    public async Task Drive_aliases_are_unique_per_tenant()
+    {
+        var (a, _) = (await Tenants.CreateAsync("a.example"))!.Value;
+        var (b, _) = (await Tenants.CreateAsync("b.example"))!.Value;
+        Assert.NotNull(await Drives.CreateAsync(a.Id, "photos", "Photos"));
+        Assert.Null(await Drives.CreateAsync(a.Id, "photos", "Again"));
+        Assert.NotNull(await Drives.CreateAsync(b.Id, "photos", "Photos"));
+        Assert.Single(await Drives.ListAsync(a.Id));
+    }
+
+    [Fact]
+    public async Task Device_secrets_authenticate_until_revoked()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("pippin.example"))!.Value;
+        var drive = (await Drives.CreateAsync(tenant.Id, "docs", "Docs"))!;
+        var (deviceId, secret) = await Devices.CreateAsync(tenant.Id, "phone", new Dictionary<Guid, DrivePermission> { [drive.Id] = DrivePermission.Write });
+
+        var grants = await Devices.AuthenticateAsync(tenant.Id, deviceId, secret);
+        Assert.Equal(DrivePermission.Write, Assert.Single(grants!).Value);
+        Assert.Null(await Devices.AuthenticateAsync(tenant.Id, deviceId, secret + "x"));
+
+        Assert.True(await Devices.RevokeAsync(tenant.Id, deviceId));
+        Assert.False(await Devices.RevokeAsync(tenant.Id, deviceId));
+        Assert.False(await Devices.IsActiveAsync(tenant.Id, deviceId));
+        Assert.Null(await Devices.AuthenticateAsync(tenant.Id, deviceId, secret));
+    }
+
+    [Fact]
+    public async Task Version_tags_guard_every_write_and_a_refused_write_uses_no_seq()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("bilbo.example"))!.Value;
+        var drive = (await Drives.CreateAsync(tenant.Id, "docs", "Docs"))!;
+        var fileId = Guid.NewGuid();
+
+        var created = await Files.WriteAsync(tenant.Id, drive.Id, fileId, null, """{"v":1}""", [1, 2, 3]);
+        Assert.Equal(WriteOutcome.Created, created.Outcome);
+        Assert.Equal(1, created.Seq);
+
+        Assert.Equal(WriteOutcome.PreconditionFailed, (await Files.WriteAsync(tenant.Id, drive.Id, fileId, null, "{}", null)).Outcome);
+        Assert.Equal(WriteOutcome.PreconditionFailed, (await Files.WriteAsync(tenant.Id, drive.Id, fileId, "0000", "{}", null)).Outcome);
+
+        var updated = await Files.WriteAsync(tenant.Id, drive.Id, fileId, created.VersionTag, """{"v":2}""", null);
+        Assert.Equal(WriteOutcome.Updated, updated.Outcome);
+        Assert.Equal(2, updated.Seq);
+        Assert.Equal(WriteOutcome.PreconditionFailed, (await Files.DeleteAsync(tenant.Id, drive.Id, fileId, created.VersionTag!)).Outcome);
+
+        var stored = await Files.GetAsync(tenant.Id, drive.Id, fileId);
+        Assert.Equal(updated.VersionTag, stored!.VersionTag);
+        Assert.Equal("""{"v":2}""", stored.Metadata);
+
+        var deleted = await Files.DeleteAsync(tenant.Id, drive.Id, fileId, updated.VersionTag!);
+        Assert.Equal(3, deleted.Seq);
+        Assert.Null(await Files.GetAsync(tenant.Id, drive.Id, fileId));
+
+        // A tombstone can be created again, and the feed reports the file once, at its latest change.
+        var recreated = await Files.WriteAsync(tenant.Id, drive.Id, fileId, null, "{}", null);
+        Assert.Equal(WriteOutcome.Created, recreated.Outcome);
+        var change = Assert.Single(await Files.ChangesAsync(tenant.Id, drive.Id, 0, 10));
+        Assert.Equal((4L, false), (change.Seq, change.Deleted));
+
+        var types = (await Outbox.ReadPendingAsync(100)).Where(n => n.TenantId == tenant.Id).Select(n => (n.Seq, n.Type));
+        Assert.Equal(
+            [(1L, NotificationTypes.FileAdded), (2L, NotificationTypes.FileModified), (3L, NotificationTypes.FileDeleted), (4L, NotificationTypes.FileAdded)],
+            types);
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_get_gapless_unique_seqs_and_one_wins_a_contested_tag()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("gandalf.example"))!.Value;
+        var drive = (await Drives.CreateAsync(tenant.Id, "docs", "Docs"))!;
+        var contested = Guid.NewGuid();
+        var tag = (await Files.WriteAsync(tenant.Id, drive.Id, contested, null, "{}", null)).VersionTag;
+
+        var fresh = Enumerable.Range(0, 30).Select(_ => Files.WriteAsync(tenant.Id, drive.Id, Guid.NewGuid(), null, "{}", null));
+        var rivals = Enumerable.Range(0, 10).Select(_ => Files.WriteAsync(tenant.Id, drive.Id, contested, tag, "{}", null));
+        var results = await Task.WhenAll(fresh.Concat(rivals));
+
+        Assert.Equal(1, results.Count(r => r.Outcome == WriteOutcome.Updated));
+        Assert.Equal(9, results.Count(r => r.Outcome == WriteOutcome.PreconditionFailed));
+        var seqs = results.Where(r => r.Outcome != WriteOutcome.PreconditionFailed).Select(r => r.Seq).Order();
+        Assert.Equal(Enumerable.Range(2, 31).Select(i => (long)i), seqs);
+
+        var outboxSeqs = (await Outbox.ReadPendingAsync(1000)).Where(n => n.TenantId == tenant.Id).Select(n => n.Seq);
+        Assert.Equal(Enumerable.Range(1, 32).Select(i => (long)i), outboxSeqs);
+    }
+
+    [Fact]
+    public async Task Published_notifications_leave_the_pending_list_and_changes_page_by_cursor()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("rosie.example"))!.Value;
+        var drive = (await Drives.CreateAsync(tenant.Id, "docs", "Docs"))!;
+        for (var i = 0; i < 5; i++)
+        {
+            await Files.WriteAsync(tenant.Id, drive.Id, Guid.NewGuid(), null, "{}", null);
+        }
+
+        var pending = (await Outbox.ReadPendingAsync(100)).Where(n => n.TenantId == tenant.Id).ToList();
+        await Outbox.MarkPublishedAsync(pending.Take(3), 1);
+        Assert.Equal([4L, 5L], (await Outbox.ReadPendingAsync(100)).Where(n => n.TenantId == tenant.Id).Select(n => n.Seq));
+
+        Assert.Equal([3L, 4L], (await Files.ChangesAsync(tenant.Id, drive.Id, 2, 2)).Select(c => c.Seq));
+        Assert.Empty(await Files.ChangesAsync(tenant.Id, drive.Id, 5, 2));
+    }
+}
+
+public sealed class SqliteStorageTests : StorageContract, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("odin-sqlite-").FullName;
+
+    protected override Task<DatabaseOptions> CreateDatabaseAsync() => Task.FromResult(new DatabaseOptions
+    {
+        Provider = DatabaseProvider.Sqlite,
+        ConnectionString = $"Data Source={Path.Combine(_folder, "odin.db")}",
+    });
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresStorageTests(Odin.Testing.PostgresServer postgres) : StorageContract
+{
+    protected override async Task<DatabaseOptions> CreateDatabaseAsync() => new()
+    {
+        Provider = DatabaseProvider.Postgres,
+        ConnectionString = await postgres.CreateDatabaseAsync(),
+    };
+}

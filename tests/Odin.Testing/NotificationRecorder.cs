@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR.Client;
+using Odin.LoadTest;
+using Odin.Shared.Realtime;
+
+namespace Odin.Testing;
+
+/// <summary>A real SignalR .NET client device that records everything the hub sends it.</summary>
+public sealed class NotificationRecorder : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<NotificationEnvelope> _received = new();
+    private readonly ConcurrentQueue<string> _resyncs = new();
+
+    private NotificationRecorder(HubConnection connection)
+    {
+        Connection = connection;
+        connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), n => _received.Enqueue(n));
+        connection.On<string>(nameof(IDeviceClient.Resync), reason => _resyncs.Enqueue(reason));
+    }
+
+    public HubConnection Connection { get; }
+
+    public IReadOnlyList<NotificationEnvelope> Received => [.. _received];
+
+    public IReadOnlyList<string> Resyncs => [.. _resyncs];
+
+    public static async Task<NotificationRecorder> ConnectAsync(Uri hubUrl, string token, bool messagePack)
+    {
+        var recorder = new NotificationRecorder(DeviceConnection.Build(hubUrl.ToString(), () => Task.FromResult<string?>(token), messagePack));
+        await recorder.Connection.StartAsync();
+        return recorder;
+    }
+
+    public Task<SubscribeResult> SubscribeAsync(params Guid[] driveIds) =>
+        Connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = driveIds });
+
+    /// <summary>Waits until a notification matching <paramref name="match"/> has arrived and returns it.</summary>
+    public async Task<NotificationEnvelope> WaitForAsync(Func<NotificationEnvelope, bool> match, string what, TimeSpan? timeout = null)
+    {
+        NotificationEnvelope? found = null;
+        await Eventually.TrueAsync(() => (found = _received.FirstOrDefault(match)) is not null, what, timeout);
+        return found!;
+    }
+
+    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+}

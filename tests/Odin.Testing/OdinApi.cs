@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Odin.Testing;
+
+/// <summary>A thin client for the HTTP API, so tests read as the walk-through does.</summary>
+public sealed class OdinApi(HttpClient http)
+{
+    public HttpClient Http { get; } = http;
+
+    public async Task<TenantHandle> CreateTenantAsync(string? domain = null)
+    {
+        domain ??= $"t{Guid.NewGuid():N}.example";
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/admin/tenants", OdinHost.AdminKey, null, new { domain });
+        await EnsureAsync(response, HttpStatusCode.Created);
+        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        return new TenantHandle(this, Guid.Parse((string)body["tenantId"]!), domain, (string)body["ownerToken"]!);
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? bearer, string? host, object? json = null, string? ifMatch = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        if (host is not null)
+        {
+            request.Headers.Host = host;
+        }
+
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        if (json is not null)
+        {
+            request.Content = json as HttpContent ?? JsonContent.Create(json);
+        }
+
+        return Http.SendAsync(request);
+    }
+
+    public static async Task EnsureAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        if (response.StatusCode != expected)
+        {
+            throw new HttpRequestException($"Expected {(int)expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+}
+
+/// <summary>A tenant created for a test, with its owner token.</summary>
+public sealed record TenantHandle(OdinApi Api, Guid TenantId, string Domain, string OwnerToken)
+{
+    public Task<HttpResponseMessage> OwnerAsync(HttpMethod method, string path, object? json = null, string? ifMatch = null) =>
+        Api.SendAsync(method, path, OwnerToken, Domain, json, ifMatch);
+
+    public async Task<Guid> CreateDriveAsync(string alias)
+    {
+        using var response = await OwnerAsync(HttpMethod.Post, "/api/v1/owner/drives", new { alias, name = alias });
+        await OdinApi.EnsureAsync(response, HttpStatusCode.Created);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("driveId").GetGuid();
+    }
+
+    /// <summary>Registers a device with the given grants and returns it with a fresh access token.</summary>
+    public async Task<DeviceHandle> CreateDeviceAsync(params (Guid DriveId, string Permission)[] drives)
+    {
+        using var response = await OwnerAsync(HttpMethod.Post, "/api/v1/owner/devices",
+            new { name = "test device", drives = drives.Select(d => new { driveId = d.DriveId, permission = d.Permission }) });
+        await OdinApi.EnsureAsync(response, HttpStatusCode.Created);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var deviceId = body.GetProperty("deviceId").GetGuid();
+        var secret = body.GetProperty("deviceSecret").GetString()!;
+        using var token = await Api.SendAsync(HttpMethod.Post, "/api/v1/device/token", null, Domain, new { deviceId, deviceSecret = secret });
+        await OdinApi.EnsureAsync(token, HttpStatusCode.OK);
+        var tokenBody = await token.Content.ReadFromJsonAsync<JsonElement>();
+        return new DeviceHandle(this, deviceId, secret, tokenBody.GetProperty("accessToken").GetString()!);
+    }
+
+    /// <summary>PUT as the owner; returns the response (caller disposes).</summary>
+    public Task<HttpResponseMessage> PutFileAsync(Guid driveId, Guid fileId, object? body = null, string? versionTag = null, string? bearer = null) =>
+        Api.SendAsync(HttpMethod.Put, $"/api/v1/drives/{driveId}/files/{fileId}", bearer ?? OwnerToken, Domain,
+            body ?? new { metadata = new { name = "file" } }, versionTag is null ? null : $"\"{versionTag}\"");
+
+    /// <summary>Creates a file as the owner and returns its version tag.</summary>
+    public async Task<string> CreateFileAsync(Guid driveId, Guid fileId)
+    {
+        using var response = await PutFileAsync(driveId, fileId);
+        await OdinApi.EnsureAsync(response, HttpStatusCode.Created);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("versionTag").GetString()!;
+    }
+}
+
+public sealed record DeviceHandle(TenantHandle Tenant, Guid DeviceId, string Secret, string AccessToken);

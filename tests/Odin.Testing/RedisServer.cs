@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Xunit;
+
+namespace Odin.Testing;
+
+/// <summary>A real <c>redis-server</c> on a free loopback port, in a temp folder, stopped by its own PID.</summary>
+public sealed class RedisServer : IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("odin-redis-").FullName;
+    private Process? _process;
+
+    public int Port { get; } = FreePort.Next();
+
+    /// <summary>StackExchange.Redis configuration string for this server.</summary>
+    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
+
+    public async Task InitializeAsync() => await StartAsync();
+
+    public async Task StartAsync()
+    {
+        var binary = ServerBinaries.Find("redis-server");
+        _process = ChildProcess.Start(binary, Path.Combine(_folder, "redis.log"),
+            "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", _folder, "--daemonize", "no", "--maxclients", "4000");
+        await Eventually.TrueAsync(PingAsync, $"redis-server on port {Port} to answer PING (log: {_folder}/redis.log)");
+    }
+
+    /// <summary>Kills the server (as a crash would); <see cref="StartAsync"/> brings it back on the same port.</summary>
+    public void Kill() => ChildProcess.Kill(_process);
+
+    public Task DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        Directory.Delete(_folder, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private async Task<bool> PingAsync()
+    {
+        if (_process is { HasExited: true })
+        {
+            throw new InvalidOperationException($"redis-server exited: {await File.ReadAllTextAsync(Path.Combine(_folder, "redis.log"))}");
+        }
+
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray());
+            var buffer = new byte[16];
+            var read = await stream.ReadAsync(buffer);
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
