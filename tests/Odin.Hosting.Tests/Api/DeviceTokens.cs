@@ -1,0 +1,33 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Odin.Hosting.Auth;
+using Odin.Shared.Auth;
+using Odin.Testing;
+
+namespace Odin.Hosting.Tests.Api;
+
+/// <summary>Tokens a device should never be able to use: expired ones, forged ones, ones for drives it lacks.</summary>
+internal static class DeviceTokens
+{
+    public static string Expired(OdinHost host, DeviceHandle device)
+    {
+        var oneHourAgo = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
+        var issuer = new DeviceTokenIssuer(host.Services.GetRequiredService<SigningKey>(), Options.Create(new AuthOptions()), oneHourAgo);
+        return issuer.Issue(Identity(device)).Token;
+    }
+
+    /// <summary>A well-formed token signed by a key Odin never had, claiming every drive as writable.</summary>
+    public static string Forged(DeviceHandle device, params Guid[] drives)
+    {
+        var stranger = SigningKey.Load(Path.Combine(Path.GetTempPath(), $"stranger-{Guid.NewGuid():N}.pem"), createIfMissing: true);
+        var identity = Identity(device) with { Drives = drives.ToDictionary(d => d, _ => DrivePermission.Write) };
+        return new DeviceTokenIssuer(stranger, Options.Create(new AuthOptions()), TimeProvider.System).Issue(identity).Token;
+    }
+
+    /// <summary>The token with its signature's last characters changed.</summary>
+    public static string Tampered(string token) => token[..^4] + (token.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
+
+    private static DeviceIdentity Identity(DeviceHandle device) =>
+        new(device.Tenant.TenantId, device.Tenant.Domain, device.DeviceId, new Dictionary<Guid, DrivePermission>());
+}
