@@ -14,12 +14,13 @@ public static class Program
         try
         {
             var app = Build(args);
+            app.Services.GetService<IStartupValidator>()?.Validate();
             await app.RunAsync();
             return 0;
         }
-        catch (Exception ex) when (ex is OptionsValidationException or StartupConfigurationException)
+        catch (Exception ex) when (StartupErrors.Describe(ex) is { } line)
         {
-            await Console.Error.WriteLineAsync($"odin-gateway: {ex.Message}");
+            await Console.Error.WriteLineAsync($"odin-gateway: {line}");
             return 1;
         }
     }

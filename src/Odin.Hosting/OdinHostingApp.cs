@@ -48,7 +48,7 @@ public static class OdinHostingApp
         services.AddSingleton<DeviceStore>();
         services.AddSingleton<FileStore>();
         services.AddOptions<Files.FileOptions>().Bind(configuration.GetSection(Files.FileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHostedService<StartupTasks>();
+        services.AddSingleton<StartupTasks>();
 
         services.AddSingleton<NotificationOutbox>();
         services.AddSingleton<DispatchSignal>();
@@ -94,5 +94,16 @@ public static class OdinHostingApp
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Validates options, migrates the database and loads the registry, then starts serving. Doing the
+    /// first two before the host starts means a bad setting fails with one line, not a logged stack trace.
+    /// </summary>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        app.Services.GetService<IStartupValidator>()?.Validate();
+        await app.Services.GetRequiredService<StartupTasks>().RunAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Odin.Shared;
 
 namespace Odin.Hosting;
@@ -11,16 +10,16 @@ public static class Program
         try
         {
             app = OdinHostingApp.Build(args);
-            await app.StartAsync();
+            await OdinHostingApp.StartAsync(app);
         }
-        catch (Exception ex) when (ex is StartupConfigurationException or OptionsValidationException)
+        catch (Exception ex) when (StartupErrors.Describe(ex) is { } line)
         {
-            await Console.Error.WriteLineAsync($"odin: {ex.Message}");
+            await Console.Error.WriteLineAsync($"odin: {line}");
             return 1;
         }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException)
         {
-            await Console.Error.WriteLineAsync($"odin: start-up failed: {ex.GetType().Name}: {ex.Message} (check Odin__Database__ConnectionString)");
+            await Console.Error.WriteLineAsync($"odin: start-up failed: {ex.GetType().Name}: {ex.Message} (check Odin__Database__ConnectionString and the data folder)");
             return 1;
         }
 

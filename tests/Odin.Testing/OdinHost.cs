@@ -58,7 +58,7 @@ public sealed class OdinHost : IAsyncDisposable
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
-        await app.StartAsync();
+        await OdinHostingApp.StartAsync(app);
         return new OdinHost(app, dataFolder);
     }
 

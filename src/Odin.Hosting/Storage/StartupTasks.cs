@@ -2,17 +2,12 @@ using Odin.Hosting.Tenants;
 
 namespace Odin.Hosting.Storage;
 
-/// <summary>
-/// Runs before the server accepts requests (hosted services start before Kestrel listens): applies
-/// migrations, then loads the identity registry.
-/// </summary>
-internal sealed class StartupTasks(Migrator migrator, IdentityRegistry registry) : IHostedService
+/// <summary>What must be done before the first request: migrations, then loading the identity registry.</summary>
+internal sealed class StartupTasks(Migrator migrator, IdentityRegistry registry)
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         await migrator.ApplyAsync(cancellationToken);
         await registry.LoadAsync(cancellationToken);
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

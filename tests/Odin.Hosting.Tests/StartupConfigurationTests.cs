@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Odin.Shared;
+
+namespace Odin.Hosting.Tests;
+
+/// <summary>A bad or missing setting stops start-up with one line that names the key.</summary>
+public sealed class StartupConfigurationTests
+{
+    [Theory]
+    [InlineData("Odin:Database:Provider", "Nope", "Odin__Database__Provider: 'Nope' is not valid (expected one of Sqlite, Postgres).")]
+    [InlineData("Odin:Auth:DeviceTokenLifetime", "soon", "Odin__Auth__DeviceTokenLifetime: 'soon' is not valid")]
+    [InlineData("Odin:Files:MaxContentBytes", "0", "Odin__Files: ")]
+    [InlineData("Odin:Notifications:BatchSize", "-5", "Odin__Notifications: ")]
+    [InlineData("Odin:Gateway:MaxReceiveMessageSize", "10", "Odin__Gateway: ")]
+    [InlineData("Odin:Database:ConnectionString", "", "Odin__Database__ConnectionString is empty.")]
+    [InlineData("Odin:Redis:Configuration", "127.0.0.1:1", "Odin__Auth__SigningKeyPath: ")]
+    public async Task Bad_settings_fail_with_one_line_naming_the_key(string key, string value, string expected)
+    {
+        var folder = Directory.CreateTempSubdirectory("odin-config-").FullName;
+        try
+        {
+            var error = await Record.ExceptionAsync(async () =>
+            {
+                await using var app = OdinHostingApp.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Odin:Database:ConnectionString"] = $"Data Source={Path.Combine(folder, "odin.db")}",
+                    ["Odin:Auth:SigningKeyPath"] = Path.Combine(folder, "key.pem"),
+                    ["Odin:Admin:ApiKey"] = "k",
+                    [key] = value,
+                }));
+                await OdinHostingApp.StartAsync(app);
+            });
+
+            Assert.NotNull(error);
+            var line = StartupErrors.Describe(error);
+            Assert.NotNull(line);
+            Assert.StartsWith(expected, line);
+            Assert.DoesNotContain('\n', line);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_cluster_node_needs_its_signing_key_file_to_exist()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.pem");
+        var error = await Record.ExceptionAsync(() => Task.FromResult(OdinHostingApp.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Odin:Redis:Configuration"] = "127.0.0.1:1",
+            ["Odin:Auth:SigningKeyPath"] = missing,
+        }))));
+        Assert.StartsWith("Odin__Auth__SigningKeyPath:", StartupErrors.Describe(error!));
+        Assert.False(File.Exists(missing));
+    }
+}
