@@ -40,7 +40,14 @@ public sealed class OdinApi(HttpClient http)
 
         if (json is not null)
         {
-            request.Content = json as HttpContent ?? JsonContent.Create(json);
+            // Serialized up front so the request has a Content-Length the server can judge before the body.
+            request.Content = json as HttpContent ?? new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(json, JsonSerializerOptions.Web))
+            {
+                Headers = { ContentType = new MediaTypeHeaderValue("application/json") },
+            };
+            // As a careful client does: a body the server refuses up front (413) is then never sent,
+            // instead of racing the server's close with a half-sent body (a broken pipe).
+            request.Headers.ExpectContinue = true;
         }
 
         return Http.SendAsync(request);
