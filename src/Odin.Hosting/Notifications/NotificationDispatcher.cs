@@ -5,8 +5,9 @@ using Odin.Shared.Realtime;
 namespace Odin.Hosting.Notifications;
 
 /// <summary>
-/// Publishes committed outbox rows to the device hub, each tenant's in seq order, then marks them
-/// published. Delivery is at least once: a crash between publishing and marking re-publishes the batch,
+/// Runs on every instance: publishes committed outbox rows to the device hub (in a cluster, through the
+/// SignalR Redis backplane to every gateway), each tenant's in seq order, each row by one instance
+/// (see <see cref="NotificationOutbox.PublishPendingAsync"/>). Delivery is at least once: a crash between publishing and marking re-publishes the batch,
 /// and devices drop repeats by <see cref="NotificationEnvelope.Id"/> or seq.
 /// </summary>
 internal sealed partial class NotificationDispatcher(
@@ -23,9 +24,9 @@ internal sealed partial class NotificationDispatcher(
         {
             try
             {
-                while (await PublishBatchAsync(stoppingToken) == options.Value.BatchSize)
+                while (await PublishBatchAsync(stoppingToken) > 0)
                 {
-                    // a full batch: there may be more right away
+                    // rows were pending: there may be more right away
                 }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -38,22 +39,17 @@ internal sealed partial class NotificationDispatcher(
         }
     }
 
-    internal async Task<int> PublishBatchAsync(CancellationToken cancellationToken)
+    internal Task<int> PublishBatchAsync(CancellationToken cancellationToken) =>
+        outbox.PublishPendingAsync(SendAsync, options.Value.BatchSize, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+
+    private async Task SendAsync(IReadOnlyList<OutboxNotification> batch, CancellationToken cancellationToken)
     {
-        var pending = await outbox.ReadPendingAsync(options.Value.BatchSize, cancellationToken);
-        foreach (var notification in pending)
+        foreach (var notification in batch)
         {
             var envelope = notification.ToEnvelope();
             var group = envelope.DriveId is { } driveId ? HubGroups.Drive(envelope.TenantId, driveId) : HubGroups.Tenant(envelope.TenantId);
             await hub.Clients.Group(group).Notification(envelope);
         }
-
-        if (pending.Count > 0)
-        {
-            await outbox.MarkPublishedAsync(pending, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
-        }
-
-        return pending.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Publishing notifications failed; they stay in the outbox and are retried")]

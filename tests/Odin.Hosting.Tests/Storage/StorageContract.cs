@@ -32,7 +32,7 @@ public abstract class StorageContract : IAsyncLifetime
     {
         GuidAsTextHandler.Register();
         _database = StorageComposition.Create(await CreateDatabaseAsync());
-        Assert.Equal(1, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
+        Assert.Equal(2, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
         var time = TimeProvider.System;
         Tenants = new TenantStore(_database, time);
         Drives = new DriveStore(_database, time);
