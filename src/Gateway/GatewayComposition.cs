@@ -1,43 +1,55 @@
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
-using Odin.Gateway.Hub;
-using Odin.Shared.Auth;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Odin.Gateway.Connections;
+using Odin.Gateway.Hub;
+using Odin.Shared;
+using Odin.Shared.Auth;
+using Odin.Shared.Observability;
 using Odin.Shared.Realtime;
+using Odin.Shared.Redis;
 
 namespace Odin.Gateway;
 
 /// <summary>
-/// <c>AddOdinGateway()</c> / <c>MapOdinGateway()</c>: the device hub with its authentication, used by the
-/// Gateway executable and, in single-node mode, by Odin.Hosting. The caller registers an
-/// <see cref="IDeviceTokenKeys"/> and, in a cluster, adds the Redis backplane to the returned builder.
+/// <c>AddOdinGateway()</c> / <c>MapOdinGateway()</c>: the device hub with its authentication, limits,
+/// revocation and metrics, used by the Gateway executable and, in single-node mode, by Odin.Hosting.
+/// The caller registers an <see cref="IDeviceTokenKeys"/>. With <c>Odin:Redis:Configuration</c> set the
+/// SignalR Redis backplane joins this instance to every other gateway and to the Hosting publishers.
 /// </summary>
 public static class GatewayComposition
 {
     public static ISignalRServerBuilder AddOdinGateway(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        var redis = configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+        var section = configuration.GetSection(GatewayOptions.Section);
+        services.AddOptions<GatewayOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOdinClusterPrimitives(redis);
+        services.AddOdinObservability(GatewayMetrics.MeterName);
         services.AddDeviceTokenAuthentication(HubPaths.Device);
         services.AddAuthorizationBuilder().AddPolicy(DeviceHub.AuthorizationPolicy, policy => policy
             .AddAuthenticationSchemes(DeviceTokenAuthentication.Scheme)
             .RequireAuthenticatedUser()
             .RequireClaim(DeviceTokenClaims.TenantId));
+        services.AddSingleton<LocalConnections>();
+        services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<IDeviceHubBehavior, DeviceHubBehavior>();
         services.AddSingleton<IUserIdProvider, DeviceUserIdProvider>();
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService<RevocationListener>();
 
-        var maxMessage = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>()?.MaxReceiveMessageSize
-            ?? new GatewayOptions().MaxReceiveMessageSize;
-        return services
+        var maxMessage = section.Get<GatewayOptions>()?.MaxReceiveMessageSize ?? new GatewayOptions().MaxReceiveMessageSize;
+        var signalR = services
             .AddSignalR(options =>
             {
                 options.MaximumReceiveMessageSize = maxMessage;
                 // A failing call returns its HubException message; other exceptions stay generic.
                 options.EnableDetailedErrors = false;
+                options.AddFilter<CallBudgetFilter>();
             })
             .AddJsonProtocol()
             .AddMessagePackProtocol();
+        return redis.IsCluster ? signalR.AddOdinBackplane(redis) : signalR;
     }
 
     public static IEndpointConventionBuilder MapOdinGateway(this IEndpointRouteBuilder endpoints) =>

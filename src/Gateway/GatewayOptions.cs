@@ -2,14 +2,14 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Odin.Gateway;
 
-/// <summary>Configuration section <c>Odin:Gateway</c>: limits that protect a gateway from one device.</summary>
+/// <summary>Configuration section <c>Odin:Gateway</c>: limits that protect a gateway from one device or tenant.</summary>
 public sealed class GatewayOptions
 {
     public const string Section = "Odin:Gateway";
 
     /// <summary>
     /// Largest hub message a device may send, in bytes. Default 32 KiB: devices only send small
-    /// control calls (subscribe, ping), so anything larger is a fault or an attack.
+    /// control calls (subscribe, ping), so anything larger is a fault or an attack and ends the connection.
     /// </summary>
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxReceiveMessageSize { get; set; } = 32 * 1024;
@@ -17,4 +17,24 @@ public sealed class GatewayOptions
     /// <summary>Most drives one connection may be subscribed to. Default 100; beyond it drives are rejected.</summary>
     [Range(1, 100_000)]
     public int MaxSubscriptionsPerConnection { get; set; } = 100;
+
+    /// <summary>Most connections one device may hold on one gateway instance. Default 5 (a device reconnecting overlaps briefly).</summary>
+    [Range(1, 10_000)]
+    public int MaxConnectionsPerDevice { get; set; } = 5;
+
+    /// <summary>Most connections one tenant's devices may hold on one gateway instance. Default 2000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectionsPerTenant { get; set; } = 2000;
+
+    /// <summary>Hub calls a connection may make per second, sustained. Default 20.</summary>
+    [Range(1, 100_000)]
+    public int HubCallsPerSecond { get; set; } = 20;
+
+    /// <summary>Hub calls a connection may make in a burst. Default 50; a connection over its budget is closed with a reason.</summary>
+    [Range(1, 100_000)]
+    public int HubCallBurst { get; set; } = 50;
+
+    /// <summary>How long a refused or flooding device is told to wait before reconnecting. Default 5 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 }

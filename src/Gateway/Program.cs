@@ -2,11 +2,12 @@ using Microsoft.Extensions.Options;
 using Odin.Gateway.Auth;
 using Odin.Shared;
 using Odin.Shared.Auth;
+using Odin.Shared.Observability;
 using Odin.Shared.Redis;
 
 namespace Odin.Gateway;
 
-/// <summary>The standalone gateway: the device hub, its token verification, and the Redis backplane.</summary>
+/// <summary>The standalone gateway: the device hub, token verification (never minting), and the Redis backplane.</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -27,32 +28,55 @@ public static class Program
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        // appsettings.json ships beside the binary; data paths stay relative to the working directory.
+        // appsettings.json ships beside the binary.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
-
-        var publicKeyPath = builder.Configuration["Odin:Auth:PublicKeyPath"];
-        if (string.IsNullOrWhiteSpace(publicKeyPath) || !File.Exists(publicKeyPath))
-        {
-            throw new StartupConfigurationException(
-                "Odin__Auth__PublicKeyPath must name the PEM file of Odin.Hosting's device-token public key"
-                + (string.IsNullOrWhiteSpace(publicKeyPath) ? "." : $" ('{publicKeyPath}' does not exist)."));
-        }
-
-        builder.Services.AddSingleton<IDeviceTokenKeys>(new PemDeviceTokenKeys(publicKeyPath));
-        var signalR = builder.Services.AddOdinGateway(builder.Configuration);
-        var redis = builder.Configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
-        if (redis.IsCluster)
-        {
-            signalR.AddStackExchangeRedis(redis.Configuration, options =>
-                options.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(new RedisNames(redis.ChannelPrefix).SignalRBackplane));
-        }
+        AddKeySource(builder);
+        builder.Services.AddOdinGateway(builder.Configuration);
 
         var app = builder.Build();
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOdinGateway();
+        app.MapOdinObservability();
         return app;
+    }
+
+    /// <summary>Where the gateway gets the public key(s): a PEM file, or Odin.Hosting's JWK Set.</summary>
+    private static void AddKeySource(WebApplicationBuilder builder)
+    {
+        var publicKeyPath = builder.Configuration["Odin:Auth:PublicKeyPath"];
+        var jwksUrl = builder.Configuration["Odin:Auth:JwksUrl"];
+        if (!string.IsNullOrWhiteSpace(publicKeyPath))
+        {
+            if (!File.Exists(publicKeyPath))
+            {
+                throw new StartupConfigurationException($"Odin__Auth__PublicKeyPath: '{publicKeyPath}' does not exist.");
+            }
+
+            try
+            {
+                builder.Services.AddSingleton<IDeviceTokenKeys>(new PemDeviceTokenKeys(publicKeyPath));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new StartupConfigurationException($"Odin__Auth__PublicKeyPath: '{publicKeyPath}' is not a PEM public key ({ex.Message}).");
+            }
+
+            return;
+        }
+
+        if (!Uri.TryCreate(jwksUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            throw new StartupConfigurationException(string.IsNullOrWhiteSpace(jwksUrl)
+                ? "Set Odin__Auth__PublicKeyPath (PEM of Odin.Hosting's device-token public key) or Odin__Auth__JwksUrl (e.g. http://hosting/.well-known/odin/jwks.json)."
+                : $"Odin__Auth__JwksUrl: '{jwksUrl}' is not an http(s) URL.");
+        }
+
+        builder.Services.AddSingleton(sp => new JwksDeviceTokenKeys(url, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JwksDeviceTokenKeys>>()));
+        builder.Services.AddSingleton<IDeviceTokenKeys>(sp => sp.GetRequiredService<JwksDeviceTokenKeys>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JwksDeviceTokenKeys>());
+        builder.Services.AddHealthChecks().AddCheck<JwksDeviceTokenKeys>("device-token-keys", tags: [RedisComposition.ReadyTag]);
     }
 }

@@ -9,7 +9,9 @@ using Odin.Hosting.Files;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Storage;
 using Odin.Hosting.Tenants;
+using Odin.Shared;
 using Odin.Shared.Auth;
+using Odin.Shared.Observability;
 using Odin.Shared.Realtime;
 using Odin.Shared.Redis;
 
@@ -38,12 +40,14 @@ public static class OdinHostingApp
         // Unreadable bodies throw, so BadRequestExceptionHandler can say what was wrong with them.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();
-        services.AddHealthChecks();
+        services.AddOdinClusterPrimitives(redis);
+        services.AddOdinObservability();
 
         services.AddStorage(configuration);
         services.AddOdinAuth(configuration, singleNode);
         services.AddSingleton<TenantStore>();
         services.AddSingleton<IdentityRegistry>();
+        services.AddHostedService<RegistrySync>();
         services.AddSingleton<DriveStore>();
         services.AddSingleton<DeviceStore>();
         services.AddSingleton<FileStore>();
@@ -63,8 +67,7 @@ public static class OdinHostingApp
         {
             // No hub here: IHubContext<DeviceHub> publishes through the backplane to the gateways.
             services.AddDeviceTokenAuthentication(HubPaths.Device);
-            services.AddSignalR().AddJsonProtocol().AddMessagePackProtocol().AddStackExchangeRedis(redis.Configuration, options =>
-                options.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(new RedisNames(redis.ChannelPrefix).SignalRBackplane));
+            services.AddSignalR().AddJsonProtocol().AddMessagePackProtocol().AddOdinBackplane(redis);
         }
 
         var fileOptions = configuration.GetSection(Files.FileOptions.Section).Get<Files.FileOptions>() ?? new Files.FileOptions();
@@ -86,8 +89,7 @@ public static class OdinHostingApp
         api.MapFileEndpoints();
         app.MapJwks();
         app.MapOpenApi();
-        app.MapHealthChecks("/health/live");
-        app.MapHealthChecks("/health/ready");
+        app.MapOdinObservability();
         if (singleNode)
         {
             app.MapOdinGateway();

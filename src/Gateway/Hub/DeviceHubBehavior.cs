@@ -1,13 +1,18 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using Odin.Gateway.Connections;
 using Odin.Shared.Auth;
 using Odin.Shared.Realtime;
+using Odin.Shared.Revocation;
 
 namespace Odin.Gateway.Hub;
 
-/// <summary>The device hub's behaviour: authentication check, drive subscriptions, ping.</summary>
+/// <summary>The device hub's behaviour: admission (token, revocation, limits), drive subscriptions, ping.</summary>
 internal sealed partial class DeviceHubBehavior(
     IOptions<GatewayOptions> options,
+    LocalConnections connections,
+    DeviceRevocations revocations,
+    GatewayMetrics metrics,
     TimeProvider time,
     ILogger<DeviceHubBehavior> logger) : IDeviceHubBehavior
 {
@@ -17,25 +22,55 @@ internal sealed partial class DeviceHubBehavior(
         if (identity is null)
         {
             // The token verified but does not have the device claims: not a device token.
-            LogRejectedToken(logger, hub.Context.ConnectionId);
+            LogRefused(logger, hub.Context.ConnectionId, "no device claims");
             hub.Context.Abort();
             return;
         }
 
-        new DeviceConnection(identity).AttachTo(hub.Context);
+        if (await revocations.IsRevokedAsync(identity.DeviceId))
+        {
+            LogRefused(logger, hub.Context.ConnectionId, "device revoked");
+            hub.Context.Abort();
+            return;
+        }
+
+        var limits = options.Value;
+        var refusal = connections.CountForDevice(identity.DeviceId) >= limits.MaxConnectionsPerDevice
+            ? $"This device already holds {limits.MaxConnectionsPerDevice} connections to this gateway."
+            : connections.CountForTenant(identity.TenantId) >= limits.MaxConnectionsPerTenant
+                ? $"This identity already holds {limits.MaxConnectionsPerTenant} connections to this gateway."
+                : null;
+        if (refusal is not null)
+        {
+            await RefuseAsync(hub, refusal);
+            return;
+        }
+
+        new DeviceConnection(identity, new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time)).AttachTo(hub.Context);
+        connections.Add(identity.TenantId, identity.DeviceId, hub.Context);
+        metrics.Connected();
         await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, HubGroups.Tenant(identity.TenantId));
     }
 
-    public Task OnDisconnectedAsync(Hub<IDeviceClient> hub, Exception? exception) => Task.CompletedTask;
+    public Task OnDisconnectedAsync(Hub<IDeviceClient> hub, Exception? exception)
+    {
+        if (DeviceConnection.Find(hub.Context) is { } connection)
+        {
+            connections.Remove(connection.Identity.TenantId, connection.Identity.DeviceId, hub.Context.ConnectionId);
+            metrics.Disconnected(connection.Subscriptions.Count);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public async Task<SubscribeResult> SubscribeAsync(Hub<IDeviceClient> hub, SubscribeRequest request)
     {
+        var connection = DeviceConnection.Of(hub.Context);
         if (request?.DriveIds is null)
         {
             throw new HubException("Subscribe needs a request with driveIds.");
         }
 
-        var connection = DeviceConnection.Of(hub.Context);
         var limit = options.Value.MaxSubscriptionsPerConnection;
         var accepted = new List<Guid>();
         var rejected = new List<Guid>();
@@ -52,6 +87,7 @@ internal sealed partial class DeviceHubBehavior(
             if (connection.Subscriptions.Add(driveId))
             {
                 await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, HubGroups.Drive(connection.Identity.TenantId, driveId));
+                metrics.Subscribed(1);
             }
 
             accepted.Add(driveId);
@@ -68,23 +104,33 @@ internal sealed partial class DeviceHubBehavior(
 
     public async Task UnsubscribeAsync(Hub<IDeviceClient> hub, Guid[] driveIds)
     {
+        var connection = DeviceConnection.Of(hub.Context);
         if (driveIds is null)
         {
             throw new HubException("Unsubscribe needs a list of drive ids.");
         }
 
-        var connection = DeviceConnection.Of(hub.Context);
         foreach (var driveId in driveIds)
         {
             if (connection.Subscriptions.Remove(driveId))
             {
                 await hub.Groups.RemoveFromGroupAsync(hub.Context.ConnectionId, HubGroups.Drive(connection.Identity.TenantId, driveId));
+                metrics.Subscribed(-1);
             }
         }
     }
 
     public Task<long> PingAsync(Hub<IDeviceClient> hub) => Task.FromResult(time.GetUtcNow().ToUnixTimeMilliseconds());
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {ConnectionId} closed: its token has no device claims")]
-    private static partial void LogRejectedToken(ILogger logger, string connectionId);
+    /// <summary>Tells the device why and when to come back, then closes the connection.</summary>
+    internal async Task RefuseAsync(Hub<IDeviceClient> hub, string reason)
+    {
+        LogRefused(logger, hub.Context.ConnectionId, reason);
+        metrics.Refused();
+        await hub.Clients.Caller.Reconnect(reason, (int)options.Value.RetryAfter.TotalMilliseconds);
+        hub.Context.Abort();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection {ConnectionId} closed: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string connectionId, string reason);
 }

@@ -29,7 +29,7 @@ internal sealed class RequestContextMiddleware(
         if (metadata?.GetMetadata<TenantHost>() is not null)
         {
             var host = DomainName.FromHostHeader(context.Request.Host.Value);
-            tenant = host is null ? null : registry.Resolve(host);
+            tenant = host is null ? null : await registry.ResolveAsync(host, context.RequestAborted);
             if (tenant is null)
             {
                 await Problems.Write(context, StatusCodes.Status404NotFound, "Unknown identity", $"No identity is served at '{context.Request.Host.Value}'.");

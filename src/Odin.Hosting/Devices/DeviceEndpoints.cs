@@ -4,6 +4,7 @@ using Odin.Hosting.Common;
 using Odin.Hosting.Drives;
 using Odin.Shared.Auth;
 using Odin.Shared.Realtime;
+using Odin.Shared.Revocation;
 
 namespace Odin.Hosting.Devices;
 
@@ -73,10 +74,20 @@ public static class DeviceEndpoints
         return TypedResults.Created($"/api/v1/owner/devices/{deviceId}", new RegisterDeviceResponse(deviceId, secret));
     }
 
-    private static async Task<IResult> RevokeAsync(Guid deviceId, HttpContext context, DeviceStore devices) =>
-        await devices.RevokeAsync(context.Tenant().Id, deviceId, context.RequestAborted)
-            ? TypedResults.NoContent()
-            : Problems.NotFound($"No active device {deviceId}.");
+    private static async Task<IResult> RevokeAsync(
+        Guid deviceId, HttpContext context, DeviceStore devices, DeviceRevocations revocations, IOptions<AuthOptions> options)
+    {
+        var tenant = context.Tenant();
+        if (!await devices.RevokeAsync(tenant.Id, deviceId, context.RequestAborted))
+        {
+            return Problems.NotFound($"No active device {deviceId}.");
+        }
+
+        // The database refuses new tokens; this closes live connections on every gateway and makes the
+        // gateways refuse tokens issued before now, for as long as one of them (plus clock skew) can live.
+        await revocations.RevokeAsync(new DeviceRevoked(tenant.Id, deviceId), options.Value.DeviceTokenLifetime + TimeSpan.FromMinutes(1));
+        return TypedResults.NoContent();
+    }
 
     private static async Task<IResult> IssueTokenAsync(
         DeviceTokenRequest request, HttpContext context, DeviceStore devices, DeviceTokenIssuer issuer, IOptions<AuthOptions> options)

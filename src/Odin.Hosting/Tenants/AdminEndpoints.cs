@@ -35,7 +35,7 @@ public static class AdminEndpoints
             return Problems.Conflict($"The domain '{domain}' is taken.");
         }
 
-        await registry.RefreshAsync(domain, context.RequestAborted);
+        await registry.ChangedAsync(domain, context.RequestAborted);
         return TypedResults.Created($"/api/v1/admin/tenants/{domain}", new CreateTenantResponse(result.Tenant.Id, domain, result.OwnerToken));
     }
 
@@ -51,7 +51,7 @@ public static class AdminEndpoints
             return Problems.NotFound($"No identity '{normalized}'.");
         }
 
-        await registry.RefreshAsync(normalized, context.RequestAborted);
+        await registry.ChangedAsync(normalized, context.RequestAborted);
         return TypedResults.NoContent();
     }
 
@@ -67,7 +67,7 @@ public static class AdminEndpoints
             return Problems.NotFound($"No identity '{normalized}'.");
         }
 
-        await registry.RefreshAsync(normalized, context.RequestAborted);
+        await registry.ChangedAsync(normalized, context.RequestAborted);
         return TypedResults.NoContent();
     }
 }

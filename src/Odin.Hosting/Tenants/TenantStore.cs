@@ -43,6 +43,15 @@ public sealed class TenantStore(IDatabase database, TimeProvider time)
         return await connection.QuerySingleOrDefaultAsync<Tenant>($"SELECT {Columns} FROM tenants WHERE domain = @domain", new { domain });
     }
 
+    /// <summary>The tenant whose domain is the first of <paramref name="domains"/> (nearest first) that exists.</summary>
+    public async Task<Tenant?> FindNearestAsync(IReadOnlyList<string> domains, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var found = (await connection.QueryAsync<Tenant>($"SELECT {Columns} FROM tenants WHERE domain IN @domains", new { domains }))
+            .ToDictionary(t => t.Domain);
+        return domains.Select(d => found.GetValueOrDefault(d)).FirstOrDefault(t => t is not null);
+    }
+
     /// <summary>Sets the disabled flag; false when no such tenant.</summary>
     public async Task<bool> SetDisabledAsync(string domain, bool disabled, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.IdentityModel.Tokens;
+using Odin.Shared.Auth;
+
+namespace Odin.Gateway.Auth;
+
+/// <summary>
+/// Device token keys fetched from Odin.Hosting's JWK Set (<c>Odin:Auth:JwksUrl</c>) and refreshed
+/// periodically, so a rotated key reaches the gateways without a restart. The gateway reports not ready
+/// until the first fetch succeeded.
+/// </summary>
+internal sealed partial class JwksDeviceTokenKeys(Uri url, TimeProvider time, ILogger<JwksDeviceTokenKeys> logger)
+    : BackgroundService, IDeviceTokenKeys, IHealthCheck
+{
+    private static readonly TimeSpan Refresh = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private volatile IReadOnlyList<SecurityKey> _keys = [];
+
+    public IReadOnlyList<SecurityKey> ValidationKeys => _keys;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_keys.Count > 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy($"no device-token keys from {url} yet"));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = Refresh;
+            try
+            {
+                var json = await _http.GetStringAsync(url, stoppingToken);
+                var keys = new JsonWebKeySet(json).GetSigningKeys();
+                if (keys.Count == 0)
+                {
+                    throw new InvalidDataException("the JWK Set holds no signing key");
+                }
+
+                _keys = [.. keys];
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InvalidDataException or ArgumentException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            {
+                LogFetchFailed(logger, url, ex.Message);
+                wait = RetryAfterFailure;
+            }
+
+            await Task.Delay(wait, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fetching device-token keys from {Url} failed: {Reason}")]
+    private static partial void LogFetchFailed(ILogger logger, Uri url, string reason);
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics.Metrics;
+using Odin.Shared.Redis;
+
+namespace Odin.Gateway;
+
+/// <summary>
+/// The gateway's instruments (meter <c>Odin.Gateway</c>), exported at <c>/metrics</c> in Prometheus format
+/// together with ASP.NET Core's own SignalR and Kestrel meters.
+/// </summary>
+public sealed class GatewayMetrics
+{
+    public const string MeterName = "Odin.Gateway";
+
+    private readonly UpDownCounter<long> _connections;
+    private readonly UpDownCounter<long> _subscriptions;
+    private readonly Counter<long> _refused;
+
+    public GatewayMetrics(IMeterFactory meters, IServiceProvider services)
+    {
+        var meter = meters.Create(MeterName);
+        _connections = meter.CreateUpDownCounter<long>("odin.gateway.connections", description: "Device connections held by this instance");
+        _subscriptions = meter.CreateUpDownCounter<long>("odin.gateway.subscriptions", description: "Drive subscriptions held by this instance");
+        _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections closed for a limit, a flood or a revoked device");
+        if (services.GetService<RedisHealth>() is { } redis)
+        {
+            meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (backplane and pub/sub)");
+        }
+    }
+
+    public void Connected() => _connections.Add(1);
+
+    public void Disconnected(int subscriptions)
+    {
+        _connections.Add(-1);
+        _subscriptions.Add(-subscriptions);
+    }
+
+    public void Subscribed(int delta) => _subscriptions.Add(delta);
+
+    public void Refused() => _refused.Add(1);
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Odin.Shared.PubSub;
+using Odin.Shared.Redis;
+using Odin.Shared.Revocation;
+
+namespace Odin.Shared;
+
+public static class ClusterComposition
+{
+    /// <summary>
+    /// The cluster primitives both deployables use, chosen once: Redis implementations when
+    /// <c>Odin:Redis:Configuration</c> is set, in-process ones otherwise. Safe to call twice (single node
+    /// hosts the gateway inside Odin.Hosting).
+    /// </summary>
+    public static IServiceCollection AddOdinClusterPrimitives(this IServiceCollection services, RedisOptions redis)
+    {
+        if (services.Any(s => s.ServiceType == typeof(IPubSubBroker)))
+        {
+            return services;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        if (redis.IsCluster)
+        {
+            services.AddOdinRedis(redis);
+            services.AddSingleton<IPubSubBroker, RedisPubSubBroker>();
+            services.AddSingleton<IRevocationList, RedisRevocationList>();
+        }
+        else
+        {
+            services.AddSingleton<IPubSubBroker, InProcessPubSubBroker>();
+            services.AddSingleton<IRevocationList, MemoryRevocationList>();
+        }
+
+        services.AddSingleton<DeviceRevocations>();
+        return services;
+    }
+}

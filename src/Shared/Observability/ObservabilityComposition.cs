@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using Odin.Shared.Redis;
+
+namespace Odin.Shared.Observability;
+
+/// <summary>
+/// <c>/health/live</c> (the process answers), <c>/health/ready</c> (Redis reachable where configured, not
+/// shutting down) and Prometheus <c>/metrics</c>, the same on the Gateway and Odin.Hosting.
+/// </summary>
+public static class ObservabilityComposition
+{
+    public static IServiceCollection AddOdinObservability(this IServiceCollection services, params string[] meters)
+    {
+        if (services.Any(s => s.ServiceType == typeof(DrainingCheck)))
+        {
+            return services; // single node: Odin.Hosting and the hosted gateway both ask
+        }
+
+        services.AddSingleton<DrainingCheck>();
+        services.AddHealthChecks().AddCheck<DrainingCheck>("draining", tags: [RedisComposition.ReadyTag]);
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(meters)
+            .AddMeter("Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapOdinObservability(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(RedisComposition.ReadyTag) });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    /// <summary>Not ready once shutdown has begun, so the load balancer stops sending new connections.</summary>
+    internal sealed class DrainingCheck(IHostApplicationLifetime lifetime) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(lifetime.ApplicationStopping.IsCancellationRequested
+                ? HealthCheckResult.Unhealthy("shutting down")
+                : HealthCheckResult.Healthy());
+    }
+}
