@@ -49,7 +49,13 @@ public static class GatewayComposition
             })
             .AddJsonProtocol()
             .AddMessagePackProtocol();
-        return redis.IsCluster ? signalR.AddOdinBackplane(redis) : signalR;
+        if (!redis.IsCluster)
+        {
+            return signalR;
+        }
+
+        services.AddRedisReadiness();
+        return signalR.AddOdinBackplane(redis);
     }
 
     public static IEndpointConventionBuilder MapOdinGateway(this IEndpointRouteBuilder endpoints) =>

@@ -77,6 +77,6 @@ public static class Program
         builder.Services.AddSingleton(sp => new JwksDeviceTokenKeys(url, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JwksDeviceTokenKeys>>()));
         builder.Services.AddSingleton<IDeviceTokenKeys>(sp => sp.GetRequiredService<JwksDeviceTokenKeys>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JwksDeviceTokenKeys>());
-        builder.Services.AddHealthChecks().AddCheck<JwksDeviceTokenKeys>("device-token-keys", tags: [RedisComposition.ReadyTag]);
+        builder.Services.AddHealthChecks().AddCheck<JwksDeviceTokenKeys>("device-token-keys", tags: [HealthTags.Ready]);
     }
 }

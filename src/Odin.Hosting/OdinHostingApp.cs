@@ -41,9 +41,10 @@ public static class OdinHostingApp
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.AddOdinClusterPrimitives(redis);
-        services.AddOdinObservability();
+        services.AddOdinObservability(NotificationMetrics.MeterName);
 
         services.AddStorage(configuration);
+        services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: [HealthTags.Ready]);
         services.AddOdinAuth(configuration, singleNode);
         services.AddSingleton<TenantStore>();
         services.AddSingleton<IdentityRegistry>();
@@ -56,6 +57,7 @@ public static class OdinHostingApp
 
         services.AddSingleton<NotificationOutbox>();
         services.AddSingleton<DispatchSignal>();
+        services.AddSingleton<NotificationMetrics>();
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<NotificationDispatcher>();
 

@@ -34,6 +34,12 @@ public static class ChildProcess
             start.ArgumentList.Add(arg);
         }
 
+        return Start(start, logPath);
+    }
+
+    public static Process Start(ProcessStartInfo start, string logPath)
+    {
+        var file = start.FileName;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };

@@ -10,13 +10,36 @@ public sealed class NotificationRecorder : IAsyncDisposable
 {
     private readonly ConcurrentQueue<NotificationEnvelope> _received = new();
     private readonly ConcurrentQueue<string> _resyncs = new();
+    private Guid[] _subscribed = [];
+    private int _reconnections;
+    private int _drops;
 
     private NotificationRecorder(HubConnection connection)
     {
         Connection = connection;
         connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), n => _received.Enqueue(n));
         connection.On<string>(nameof(IDeviceClient.Resync), reason => _resyncs.Enqueue(reason));
+        // After an automatic reconnect (a new connection, maybe to another gateway) subscribe again, as a device does.
+        connection.Reconnecting += _ =>
+        {
+            Interlocked.Increment(ref _drops);
+            return Task.CompletedTask;
+        };
+        connection.Reconnected += async _ =>
+        {
+            await SubscribeAsync(_subscribed);
+            Interlocked.Increment(ref _reconnections);
+        };
     }
+
+    /// <summary>Automatic reconnects completed, each followed by a new Subscribe.</summary>
+    public int Reconnections => Volatile.Read(ref _reconnections);
+
+    /// <summary>Times the connection dropped and began reconnecting.</summary>
+    public int Drops => Volatile.Read(ref _drops);
+
+    /// <summary>Connected, and subscribed again after every drop.</summary>
+    public bool IsSettled => Connection.State == HubConnectionState.Connected && Reconnections == Drops;
 
     public HubConnection Connection { get; }
 
@@ -24,15 +47,18 @@ public sealed class NotificationRecorder : IAsyncDisposable
 
     public IReadOnlyList<string> Resyncs => [.. _resyncs];
 
-    public static async Task<NotificationRecorder> ConnectAsync(Uri hubUrl, string token, bool messagePack)
+    public static async Task<NotificationRecorder> ConnectAsync(Uri hubUrl, string token, bool messagePack, bool reconnect = false)
     {
-        var recorder = new NotificationRecorder(DeviceConnection.Build(hubUrl.ToString(), () => Task.FromResult<string?>(token), messagePack));
+        var recorder = new NotificationRecorder(DeviceConnection.Build(hubUrl.ToString(), () => Task.FromResult<string?>(token), messagePack, reconnect));
         await recorder.Connection.StartAsync();
         return recorder;
     }
 
-    public Task<SubscribeResult> SubscribeAsync(params Guid[] driveIds) =>
-        Connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = driveIds });
+    public Task<SubscribeResult> SubscribeAsync(params Guid[] driveIds)
+    {
+        _subscribed = driveIds;
+        return Connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = driveIds });
+    }
 
     /// <summary>Waits until a notification matching <paramref name="match"/> has arrived and returns it.</summary>
     public async Task<NotificationEnvelope> WaitForAsync(Func<NotificationEnvelope, bool> match, string what, TimeSpan? timeout = null)

@@ -15,6 +15,7 @@ internal sealed partial class NotificationDispatcher(
     DispatchSignal signal,
     IHubContext<DeviceHub, IDeviceClient> hub,
     IOptions<NotificationOptions> options,
+    NotificationMetrics metrics,
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : BackgroundService
 {
@@ -32,6 +33,7 @@ internal sealed partial class NotificationDispatcher(
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 // The rows stay pending and are retried on the next round.
+                metrics.Failed();
                 LogPublishFailed(logger, ex);
             }
 
@@ -50,6 +52,8 @@ internal sealed partial class NotificationDispatcher(
             var group = envelope.DriveId is { } driveId ? HubGroups.Drive(envelope.TenantId, driveId) : HubGroups.Tenant(envelope.TenantId);
             await hub.Clients.Group(group).Notification(envelope);
         }
+
+        metrics.Published(batch.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Publishing notifications failed; they stay in the outbox and are retried")]

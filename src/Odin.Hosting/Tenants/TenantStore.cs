@@ -46,10 +46,18 @@ public sealed class TenantStore(IDatabase database, TimeProvider time)
     /// <summary>The tenant whose domain is the first of <paramref name="domains"/> (nearest first) that exists.</summary>
     public async Task<Tenant?> FindNearestAsync(IReadOnlyList<string> domains, CancellationToken cancellationToken = default)
     {
+        // A host has a handful of labels: one indexed lookup each, nearest first, in SQL both engines read alike.
         await using var connection = await database.OpenAsync(cancellationToken);
-        var found = (await connection.QueryAsync<Tenant>($"SELECT {Columns} FROM tenants WHERE domain IN @domains", new { domains }))
-            .ToDictionary(t => t.Domain);
-        return domains.Select(d => found.GetValueOrDefault(d)).FirstOrDefault(t => t is not null);
+        foreach (var domain in domains)
+        {
+            var tenant = await connection.QuerySingleOrDefaultAsync<Tenant>($"SELECT {Columns} FROM tenants WHERE domain = @domain", new { domain });
+            if (tenant is not null)
+            {
+                return tenant;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Sets the disabled flag; false when no such tenant.</summary>

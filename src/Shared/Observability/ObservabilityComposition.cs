@@ -17,13 +17,15 @@ public static class ObservabilityComposition
 {
     public static IServiceCollection AddOdinObservability(this IServiceCollection services, params string[] meters)
     {
+        // Single node: Odin.Hosting and the gateway it hosts both call this; the second only adds its meters.
         if (services.Any(s => s.ServiceType == typeof(DrainingCheck)))
         {
-            return services; // single node: Odin.Hosting and the hosted gateway both ask
+            services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(meters));
+            return services;
         }
 
         services.AddSingleton<DrainingCheck>();
-        services.AddHealthChecks().AddCheck<DrainingCheck>("draining", tags: [RedisComposition.ReadyTag]);
+        services.AddHealthChecks().AddCheck<DrainingCheck>("draining", tags: [HealthTags.Ready]);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(meters)
             .AddMeter("Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Server.Kestrel")
@@ -34,7 +36,7 @@ public static class ObservabilityComposition
     public static IEndpointRouteBuilder MapOdinObservability(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(RedisComposition.ReadyTag) });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

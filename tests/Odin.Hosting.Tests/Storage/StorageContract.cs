@@ -68,6 +68,14 @@ public abstract class StorageContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_nearest_registered_parent_domain_is_found()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("shire.example"))!.Value;
+        Assert.Equal(tenant.Id, (await Tenants.FindNearestAsync(["a.b.shire.example", "b.shire.example", "shire.example"]))!.Id);
+        Assert.Null(await Tenants.FindNearestAsync(["mordor.example"]));
+    }
+
+    [Fact]
     public async Task Disable_and_delete_are_reported_and_delete_cascades()
     {
         var (tenant, _) = (await Tenants.CreateAsync("merry.example"))!.Value;

@@ -1,0 +1,26 @@
+using Odin.Testing;
+
+namespace Odin.Cluster.Tests.EndToEnd;
+
+/// <summary>Real servers and a real process cluster, owned by one test class (the tests in it may break things).</summary>
+public sealed class ProcessClusterFixture : IAsyncLifetime
+{
+    private readonly PostgresServer _postgres = new();
+
+    public RedisServer Redis { get; } = new();
+
+    public ProcessCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Task.WhenAll(Redis.InitializeAsync(), _postgres.InitializeAsync());
+        Cluster = await ProcessCluster.StartAsync(Redis, _postgres);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Redis.DisposeAsync();
+        await _postgres.DisposeAsync();
+    }
+}

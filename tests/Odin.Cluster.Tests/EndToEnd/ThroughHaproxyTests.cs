@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+using Odin.Testing;
+
+namespace Odin.Cluster.Tests.EndToEnd;
+
+/// <summary>The real executables behind the real HAProxy with deploy/haproxy.cfg.</summary>
+public sealed partial class ThroughHaproxyTests(ProcessClusterFixture fixture) : IClassFixture<ProcessClusterFixture>
+{
+    [Fact]
+    public async Task Two_hundred_devices_spread_over_both_gateways_receive_every_notification_of_their_drive()
+    {
+        await using var devices = await Devices.ConnectAsync(fixture.Cluster, tenants: 2, devicesPerTenant: 100);
+
+        // Round robin spread the devices over both gateways.
+        var perGateway = await Task.WhenAll(fixture.Cluster.Gateways.Select(ConnectionsAsync));
+        Assert.Equal(200, perGateway.Sum());
+        Assert.All(perGateway, n => Assert.InRange(n, 50, 150));
+
+        var written = await devices.WriteAsync(10);
+        await devices.WaitForAllAsync(written);
+        foreach (var (tenant, drive, recorders) in devices.Tenants)
+        {
+            Assert.All(recorders, r =>
+            {
+                Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), r.Received.Select(n => n.Seq));
+                Assert.All(r.Received, n => Assert.Equal((tenant.TenantId, drive), (n.TenantId, n.DriveId!.Value)));
+            });
+        }
+    }
+
+    /// <summary>The gateway's own gauge, scraped from its Prometheus endpoint.</summary>
+    internal static async Task<int> ConnectionsAsync(ProcessHost gateway)
+    {
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        var text = await http.GetStringAsync("/metrics");
+        var match = ConnectionsGauge().Match(text);
+        Assert.True(match.Success, $"odin_gateway_connections not in /metrics of {gateway.Name}:\n{text}");
+        return (int)double.Parse(match.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"^odin_gateway_connections(\{[^}]*\})? (?<value>[0-9.eE+-]+)", RegexOptions.Multiline)]
+    private static partial Regex ConnectionsGauge();
+}

@@ -1,0 +1,91 @@
+using Odin.Hosting.Auth;
+
+namespace Odin.Testing;
+
+/// <summary>
+/// The real executables as separate processes: 2 Odin.Hosting and 2 Gateways on a real Redis and
+/// PostgreSQL, behind a real HAProxy running <c>deploy/haproxy.cfg</c>. What an operator runs, on loopback.
+/// </summary>
+public sealed class ProcessCluster : IAsyncDisposable
+{
+    private ProcessCluster(string folder, RedisServer redis, IReadOnlyList<ProcessHost> hosting, IReadOnlyList<ProcessHost> gateways, HaproxyServer haproxy)
+    {
+        Folder = folder;
+        Redis = redis;
+        Hosting = hosting;
+        Gateways = gateways;
+        Haproxy = haproxy;
+    }
+
+    public string Folder { get; }
+
+    public RedisServer Redis { get; }
+
+    public IReadOnlyList<ProcessHost> Hosting { get; }
+
+    public IReadOnlyList<ProcessHost> Gateways { get; }
+
+    public HaproxyServer Haproxy { get; }
+
+    /// <summary>The API as a client sees it: through HAProxy.</summary>
+    public OdinApi CreateApi() => new(new HttpClient { BaseAddress = Haproxy.BaseAddress });
+
+    public static async Task<ProcessCluster> StartAsync(RedisServer redis, PostgresServer postgres)
+    {
+        var folder = Directory.CreateTempSubdirectory("odin-processes-").FullName;
+        var keyPath = Path.Combine(folder, "signing-key.pem");
+        SigningKey.Load(keyPath, createIfMissing: true);
+        var common = new Dictionary<string, string>
+        {
+            ["Odin__Redis__Configuration"] = redis.ConnectionString,
+            ["Odin__Redis__ChannelPrefix"] = $"odin-{Guid.NewGuid():N}",
+        };
+        var hostingEnvironment = new Dictionary<string, string>(common)
+        {
+            ["Odin__Database__Provider"] = "Postgres",
+            ["Odin__Database__ConnectionString"] = await postgres.CreateDatabaseAsync(),
+            ["Odin__Auth__SigningKeyPath"] = keyPath,
+            ["Odin__Admin__ApiKey"] = OdinHost.AdminKey,
+            ["Odin__Notifications__PollInterval"] = "00:00:00.200",
+        };
+        var hosting = Enumerable.Range(1, 2)
+            .Select(i => new ProcessHost($"hosting{i}", RepositoryPaths.Executable("Odin.Hosting", "Odin.Hosting"), hostingEnvironment, folder))
+            .ToList();
+        await Task.WhenAll(hosting.Select(h => h.StartAsync()));
+
+        var gateways = Enumerable.Range(1, 2).Select(i =>
+        {
+            var environment = new Dictionary<string, string>(common);
+            if (i == 1)
+            {
+                environment["Odin__Auth__PublicKeyPath"] = Path.ChangeExtension(keyPath, ".pub.pem");
+            }
+            else
+            {
+                environment["Odin__Auth__JwksUrl"] = new Uri(hosting[0].BaseAddress, "/.well-known/odin/jwks.json").ToString();
+            }
+
+            return new ProcessHost($"gateway{i}", RepositoryPaths.Executable("Gateway", "Odin.Gateway"), environment, folder);
+        }).ToList();
+        await Task.WhenAll(gateways.Select(g => g.StartAsync()));
+        await Eventually.TrueAsync(async () => (await Task.WhenAll(hosting.Concat(gateways).Select(p => p.IsReadyAsync()))).All(r => r),
+            "every Hosting and Gateway process to report ready", TimeSpan.FromSeconds(30));
+
+        var haproxy = await HaproxyServer.StartAsync([.. gateways.Select(g => g.Address)], [.. hosting.Select(h => h.Address)], folder);
+        return new ProcessCluster(folder, redis, hosting, gateways, haproxy);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Haproxy.DisposeAsync();
+        foreach (var process in Gateways.Concat(Hosting))
+        {
+            await process.DisposeAsync();
+        }
+
+        if (Environment.GetEnvironmentVariable("ODIN_KEEP_TEST_LOGS") != "1")
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+
+namespace Odin.Testing;
+
+/// <summary>
+/// A real Odin executable (Gateway or Odin.Hosting) as its own process on a fixed loopback port, configured
+/// by environment variables, logging to a file, stopped by its own PID.
+/// </summary>
+public sealed class ProcessHost : IAsyncDisposable
+{
+    private readonly string _dll;
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private Process? _process;
+
+    public ProcessHost(string name, string dll, IReadOnlyDictionary<string, string> environment, string logFolder)
+    {
+        Name = name;
+        _dll = dll;
+        _environment = environment;
+        LogPath = Path.Combine(logFolder, $"{name}.log");
+    }
+
+    public string Name { get; }
+
+    public int Port { get; } = FreePort.Next();
+
+    public string Address => $"127.0.0.1:{Port}";
+
+    public Uri BaseAddress => new($"http://{Address}");
+
+    public string LogPath { get; }
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public async Task StartAsync()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(_dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://{Address}");
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        _process = ChildProcess.Start(start, LogPath);
+        await Eventually.TrueAsync(IsLiveAsync, $"{Name} to answer /health/live (log: {LogPath})", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>kill -9: what a crash looks like to the rest of the cluster.</summary>
+    public void Kill() => ChildProcess.Kill(_process);
+
+    public async Task<bool> IsReadyAsync() => await StatusAsync("/health/ready") == 200;
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        await Task.CompletedTask;
+    }
+
+    private async Task<bool> IsLiveAsync()
+    {
+        if (_process is { HasExited: true })
+        {
+            throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}: {await File.ReadAllTextAsync(LogPath)}");
+        }
+
+        return await StatusAsync("/health/live") == 200;
+    }
+
+    private async Task<int> StatusAsync(string path)
+    {
+        try
+        {
+            using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+            using var response = await http.GetAsync(path);
+            return (int)response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+    }
+}
