@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# A local Odin cluster on loopback in one command: Redis, a throwaway PostgreSQL, 2 Odin.Hosting,
+# 2 Gateways and HAProxy (deploy/haproxy.cfg). Everything lives in .cluster/ (logs, data, keys, PIDs);
+# `down` stops exactly the processes `up` started and removes the throwaway data.
+#
+#   scripts/cluster.sh up       build, start everything, print the URLs and the admin key
+#   scripts/cluster.sh status   which processes run and whether each reports ready
+#   scripts/cluster.sh down     stop them
+#
+# Ports: ODIN_CLUSTER_PORT (default 8080) is HAProxy; the others follow it:
+#   +21/+22 gateways, +31/+32 Hosting, +40 Redis, +50 PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+state="$root/.cluster"
+base=${ODIN_CLUSTER_PORT:-8080}
+haproxy_port=$base
+gateway_ports=($((base + 21)) $((base + 22)))
+hosting_ports=($((base + 31)) $((base + 32)))
+redis_port=$((base + 40))
+pg_port=$((base + 50))
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+say() { printf 'cluster: %s\n' "$*"; }
+pidfile() { echo "$state/pids/$1.pid"; }
+running() { [ -f "$(pidfile "$1")" ] && kill -0 "$(cat "$(pidfile "$1")")" 2>/dev/null; }
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+wait_for() { # name, command...
+  local name=$1; shift
+  for _ in $(seq 1 300); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  say "$name did not come up; see $state/logs/$name.log"
+  exit 1
+}
+
+start() { # name, command... (runs in the background, logs to .cluster/logs/NAME.log)
+  local name=$1; shift
+  if running "$name"; then say "$name is already running"; return; fi
+  nohup "$@" >"$state/logs/$name.log" 2>&1 &
+  echo $! >"$(pidfile "$name")"
+}
+
+up() {
+  command -v redis-server >/dev/null && command -v haproxy >/dev/null && [ -n "$pgbin" ] \
+    || { say "missing servers: run scripts/setup.sh first"; exit 1; }
+  mkdir -p "$state/logs" "$state/pids"
+  say "building (Release) ..."
+  dotnet build "$root/src/Odin.Hosting" -c Release -nologo -v quiet >"$state/logs/build.log" 2>&1 \
+    && dotnet build "$root/src/Gateway" -c Release -nologo -v quiet >>"$state/logs/build.log" 2>&1 \
+    || { say "build failed; see $state/logs/build.log"; exit 1; }
+
+  start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state"
+  wait_for redis redis-cli -p "$redis_port" ping
+
+  if [ ! -d "$state/pg" ]; then
+    mkdir -p "$state/pg"
+    [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$state/pg"
+    as_postgres "$pgbin/initdb" -D "$state/pg/data" -A trust -U postgres -E UTF8 --no-sync >"$state/logs/initdb.log" 2>&1
+  fi
+  if [ "$(id -u)" -eq 0 ]; then
+    start postgres runuser -u postgres -- "$pgbin/postgres" -D "$state/pg/data" -p "$pg_port" -k "$state/pg" -c listen_addresses=127.0.0.1
+  else
+    start postgres "$pgbin/postgres" -D "$state/pg/data" -p "$pg_port" -k "$state/pg" -c listen_addresses=127.0.0.1
+  fi
+  wait_for postgres "$pgbin/pg_isready" -h 127.0.0.1 -p "$pg_port" -U postgres
+  psql -h 127.0.0.1 -p "$pg_port" -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'odin'" | grep -q 1 \
+    || psql -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE odin"
+
+  if [ ! -f "$state/signing-key.pem" ]; then
+    openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out "$state/signing-key.pem"
+    openssl ec -in "$state/signing-key.pem" -pubout -out "$state/signing-key.pub.pem" 2>/dev/null
+    openssl rand -hex 32 >"$state/admin-key"
+  fi
+
+  export Odin__Redis__Configuration="127.0.0.1:$redis_port"
+  for i in 0 1; do
+    Odin__Database__Provider=Postgres \
+    Odin__Database__ConnectionString="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=odin" \
+    Odin__Auth__SigningKeyPath="$state/signing-key.pem" \
+    Odin__Admin__ApiKey="$(cat "$state/admin-key")" \
+    Odin__Auth__HubUrl="http://127.0.0.1:$haproxy_port/hubs/device" \
+      start "hosting$((i + 1))" dotnet "$root/src/Odin.Hosting/bin/Release/net10.0/Odin.Hosting.dll" --urls "http://127.0.0.1:${hosting_ports[$i]}"
+  done
+  for i in 0 1; do wait_for "hosting$((i + 1))" curl -sf "http://127.0.0.1:${hosting_ports[$i]}/health/ready"; done
+
+  # Gateway 1 reads the public key from a file, gateway 2 fetches Hosting's JWK Set: both ways work.
+  Odin__Auth__PublicKeyPath="$state/signing-key.pub.pem" \
+    start gateway1 dotnet "$root/src/Gateway/bin/Release/net10.0/Odin.Gateway.dll" --urls "http://127.0.0.1:${gateway_ports[0]}"
+  Odin__Auth__JwksUrl="http://127.0.0.1:${hosting_ports[0]}/.well-known/odin/jwks.json" \
+    start gateway2 dotnet "$root/src/Gateway/bin/Release/net10.0/Odin.Gateway.dll" --urls "http://127.0.0.1:${gateway_ports[1]}"
+  for i in 0 1; do wait_for "gateway$((i + 1))" curl -sf "http://127.0.0.1:${gateway_ports[$i]}/health/ready"; done
+
+  ODIN_BIND="127.0.0.1:$haproxy_port" \
+  ODIN_GATEWAY1="127.0.0.1:${gateway_ports[0]}" ODIN_GATEWAY2="127.0.0.1:${gateway_ports[1]}" \
+  ODIN_HOSTING1="127.0.0.1:${hosting_ports[0]}" ODIN_HOSTING2="127.0.0.1:${hosting_ports[1]}" \
+    start haproxy haproxy -db -f "$root/deploy/haproxy.cfg"
+  wait_for haproxy curl -sf "http://127.0.0.1:$haproxy_port/health/ready"
+
+  cat <<INFO
+cluster: up. Logs in $state/logs.
+  API and hub (HAProxy):  http://127.0.0.1:$haproxy_port      hub: http://127.0.0.1:$haproxy_port/hubs/device
+  Hosting:                http://127.0.0.1:${hosting_ports[0]}  http://127.0.0.1:${hosting_ports[1]}
+  Gateways:               http://127.0.0.1:${gateway_ports[0]}  http://127.0.0.1:${gateway_ports[1]}
+  Redis:                  127.0.0.1:$redis_port   PostgreSQL: 127.0.0.1:$pg_port (user postgres, database odin)
+  Admin key:              $(cat "$state/admin-key")
+INFO
+}
+
+down() {
+  [ -d "$state/pids" ] || { say "nothing is running"; return; }
+  for name in haproxy gateway1 gateway2 hosting1 hosting2 redis; do
+    if running "$name"; then kill "$(cat "$(pidfile "$name")")" && say "stopped $name"; fi
+    rm -f "$(pidfile "$name")"
+  done
+  if running postgres; then
+    as_postgres "$pgbin/pg_ctl" stop -D "$state/pg/data" -m fast >/dev/null && say "stopped postgres"
+  fi
+  rm -f "$(pidfile postgres)"
+  rm -rf "$state/pg" "$state/pids"
+  say "down (logs kept in $state/logs)"
+}
+
+status() {
+  for name in redis postgres hosting1 hosting2 gateway1 gateway2 haproxy; do
+    if running "$name"; then printf '%-9s running (pid %s)\n' "$name" "$(cat "$(pidfile "$name")")"; else printf '%-9s stopped\n' "$name"; fi
+  done
+  for port in "${hosting_ports[@]}" "${gateway_ports[@]}"; do
+    printf 'http://127.0.0.1:%s/health/ready: %s\n' "$port" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready" || true)"
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: scripts/cluster.sh up|down|status" >&2; exit 2 ;;
+esac
