@@ -1,0 +1,36 @@
+using Odin.Shared;
+using Odin.Testing;
+
+namespace Odin.Gateway.Tests;
+
+public sealed class GatewayStartupTests
+{
+    [Theory]
+    [InlineData(null, null, "Set Odin__Auth__PublicKeyPath")]
+    [InlineData("/no/such/key.pem", null, "Odin__Auth__PublicKeyPath: '/no/such/key.pem' does not exist.")]
+    [InlineData(null, "ftp://hosting/jwks", "Odin__Auth__JwksUrl: 'ftp://hosting/jwks' is not an http(s) URL.")]
+    public void A_gateway_without_a_usable_key_source_says_which_key_to_set(string? publicKeyPath, string? jwksUrl, string expected)
+    {
+        var error = Record.Exception(() => Program.Build([], builder =>
+        {
+            builder.Configuration["Odin:Auth:PublicKeyPath"] = publicKeyPath;
+            builder.Configuration["Odin:Auth:JwksUrl"] = jwksUrl;
+        }));
+        Assert.NotNull(error);
+        Assert.StartsWith(expected, StartupErrors.Describe(error));
+    }
+
+    [Fact]
+    public async Task A_standalone_gateway_is_live_ready_and_exports_its_metrics()
+    {
+        await using var gateway = await StandaloneGateway.StartAsync();
+        await using var device = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([Guid.NewGuid()]).Token, messagePack: false);
+        using var http = gateway.Host.CreateClient();
+
+        Assert.True((await http.GetAsync("/health/live")).IsSuccessStatusCode);
+        Assert.True((await http.GetAsync("/health/ready")).IsSuccessStatusCode);
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("odin_gateway_connections", metrics);
+        Assert.Contains("signalr_server_active_connections", metrics);
+    }
+}
