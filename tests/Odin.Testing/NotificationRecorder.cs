@@ -9,6 +9,7 @@ namespace Odin.Testing;
 public sealed class NotificationRecorder : IAsyncDisposable
 {
     private readonly ConcurrentQueue<NotificationEnvelope> _received = new();
+    private readonly ConcurrentQueue<long> _latenciesMs = new();
     private readonly ConcurrentQueue<string> _resyncs = new();
     private Guid[] _subscribed = [];
     private int _reconnections;
@@ -17,7 +18,12 @@ public sealed class NotificationRecorder : IAsyncDisposable
     private NotificationRecorder(HubConnection connection)
     {
         Connection = connection;
-        connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), n => _received.Enqueue(n));
+        connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), n =>
+        {
+            // Same machine, same clock: from the change's timestamp (taken in its transaction) to arrival.
+            _latenciesMs.Enqueue(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - n.At);
+            _received.Enqueue(n);
+        });
         connection.On<string>(nameof(IDeviceClient.Resync), reason => _resyncs.Enqueue(reason));
         // After an automatic reconnect (a new connection, maybe to another gateway) subscribe again, as a device does.
         connection.Reconnecting += _ =>
@@ -46,6 +52,9 @@ public sealed class NotificationRecorder : IAsyncDisposable
     public IReadOnlyList<NotificationEnvelope> Received => [.. _received];
 
     public IReadOnlyList<string> Resyncs => [.. _resyncs];
+
+    /// <summary>Milliseconds from each notification's commit timestamp to its arrival here.</summary>
+    public IReadOnlyList<long> LatenciesMs => [.. _latenciesMs];
 
     public static async Task<NotificationRecorder> ConnectAsync(Uri hubUrl, string token, bool messagePack, bool reconnect = false)
     {
