@@ -14,8 +14,9 @@ namespace Odin.Gateway;
 /// <summary>
 /// <c>AddOdinGateway()</c> / <c>MapOdinGateway()</c>: the device hub with its authentication, limits,
 /// revocation and metrics, used by the Gateway executable and, in single-node mode, by Odin.Hosting.
-/// The caller registers an <see cref="IDeviceTokenKeys"/>. With <c>Odin:Redis:Configuration</c> set the
-/// SignalR Redis backplane joins this instance to every other gateway and to the Hosting publishers.
+/// The caller registers an <see cref="IDeviceTokenKeys"/>. Notifications arrive on the
+/// <see cref="Odin.Shared.Notifications.INotificationBus"/> (Redis when <c>Odin:Redis:Configuration</c> is
+/// set) and go out to this instance's connections; SignalR's groups here are local bookkeeping.
 /// </summary>
 public static class GatewayComposition
 {
@@ -37,6 +38,7 @@ public static class GatewayComposition
         services.AddSingleton<IDeviceHubBehavior, DeviceHubBehavior>();
         services.AddSingleton<IUserIdProvider, DeviceUserIdProvider>();
         services.AddHostedService<RevocationListener>();
+        services.AddHostedService<NotificationFanout>();
 
         var maxMessage = section.Get<GatewayOptions>()?.MaxReceiveMessageSize ?? new GatewayOptions().MaxReceiveMessageSize;
         var signalR = services
@@ -49,13 +51,12 @@ public static class GatewayComposition
             })
             .AddJsonProtocol()
             .AddMessagePackProtocol();
-        if (!redis.IsCluster)
+        if (redis.IsCluster)
         {
-            return signalR;
+            services.AddRedisReadiness();
         }
 
-        services.AddRedisReadiness();
-        return signalR.AddOdinBackplane(redis);
+        return signalR;
     }
 
     public static IEndpointConventionBuilder MapOdinGateway(this IEndpointRouteBuilder endpoints) =>

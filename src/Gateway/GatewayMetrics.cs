@@ -14,6 +14,7 @@ public sealed class GatewayMetrics
     private readonly UpDownCounter<long> _connections;
     private readonly UpDownCounter<long> _subscriptions;
     private readonly Counter<long> _refused;
+    private readonly Counter<long> _delivered;
 
     public GatewayMetrics(IMeterFactory meters, IServiceProvider services)
     {
@@ -21,9 +22,10 @@ public sealed class GatewayMetrics
         _connections = meter.CreateUpDownCounter<long>("odin.gateway.connections", description: "Device connections held by this instance");
         _subscriptions = meter.CreateUpDownCounter<long>("odin.gateway.subscriptions", description: "Drive subscriptions held by this instance");
         _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections closed for a limit, a flood or a revoked device");
+        _delivered = meter.CreateCounter<long>("odin.gateway.notifications.delivered", description: "Notifications sent to device connections of this instance");
         if (services.GetService<RedisHealth>() is { } redis)
         {
-            meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (backplane and pub/sub)");
+            meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (notification bus and broker)");
         }
     }
 
@@ -38,4 +40,6 @@ public sealed class GatewayMetrics
     public void Subscribed(int delta) => _subscriptions.Add(delta);
 
     public void Refused() => _refused.Add(1);
+
+    public void Delivered(int connections) => _delivered.Add(connections);
 }

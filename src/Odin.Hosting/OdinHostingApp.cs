@@ -63,13 +63,14 @@ public static class OdinHostingApp
 
         if (singleNode)
         {
+            // The device hub in this process; the in-process notification bus feeds it.
             services.AddOdinGateway(configuration);
         }
         else
         {
-            // No hub here: IHubContext<DeviceHub> publishes through the backplane to the gateways.
+            // No hub here: devices connect to the gateways, which the Redis notification bus feeds.
             services.AddDeviceTokenAuthentication(HubPaths.Device);
-            services.AddSignalR().AddJsonProtocol().AddMessagePackProtocol().AddOdinBackplane(redis);
+            services.AddAuthorization();
         }
 
         var fileOptions = configuration.GetSection(Files.FileOptions.Section).Get<Files.FileOptions>() ?? new Files.FileOptions();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Odin.Shared.Notifications;
 using Odin.Shared.PubSub;
 using Odin.Shared.Redis;
 using Odin.Shared.Revocation;
@@ -26,11 +27,13 @@ public static class ClusterComposition
             services.AddOdinRedis(redis);
             services.AddSingleton<IPubSubBroker, RedisPubSubBroker>();
             services.AddSingleton<IRevocationList, RedisRevocationList>();
+            services.AddSingleton<INotificationBus, RedisNotificationBus>();
         }
         else
         {
             services.AddSingleton<IPubSubBroker, InProcessPubSubBroker>();
             services.AddSingleton<IRevocationList, MemoryRevocationList>();
+            services.AddSingleton<INotificationBus, InProcessNotificationBus>();
         }
 
         services.AddSingleton<DeviceRevocations>();

@@ -4,13 +4,27 @@ using Microsoft.AspNetCore.SignalR;
 namespace Odin.Gateway.Connections;
 
 /// <summary>
-/// The device connections this gateway instance holds, by device and by tenant: what revocation closes,
-/// what the per-device and per-tenant limits count, and what drain walks.
+/// The device connections this gateway instance holds, by device and by tenant, and how many are in each
+/// SignalR group: what revocation closes, what the limits count, and how many devices a notification reaches.
 /// </summary>
 public sealed class LocalConnections
 {
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, HubCallerContext>> _byDevice = new();
     private readonly ConcurrentDictionary<Guid, int> _perTenant = new();
+    private readonly ConcurrentDictionary<string, int> _groupMembers = new();
+
+    /// <summary>Connections of this instance in <paramref name="group"/>.</summary>
+    public int Members(string group) => _groupMembers.TryGetValue(group, out var n) ? n : 0;
+
+    public void Joined(string group) => _groupMembers.AddOrUpdate(group, 1, (_, n) => n + 1);
+
+    public void Left(string group)
+    {
+        if (_groupMembers.AddOrUpdate(group, 0, (_, n) => n - 1) <= 0)
+        {
+            _groupMembers.TryRemove(KeyValuePair.Create(group, 0));
+        }
+    }
 
     public int Count => _byDevice.Values.Sum(d => d.Count);
 

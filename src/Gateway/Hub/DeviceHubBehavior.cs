@@ -50,13 +50,22 @@ internal sealed partial class DeviceHubBehavior(
         connections.Add(identity.TenantId, identity.DeviceId, hub.Context);
         metrics.Connected();
         await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, HubGroups.Tenant(identity.TenantId));
+        connections.Joined(HubGroups.Tenant(identity.TenantId));
     }
 
     public Task OnDisconnectedAsync(Hub<IDeviceClient> hub, Exception? exception)
     {
         if (DeviceConnection.Find(hub.Context) is { } connection)
         {
-            connections.Remove(connection.Identity.TenantId, connection.Identity.DeviceId, hub.Context.ConnectionId);
+            // SignalR drops a closed connection from its groups by itself; the counts follow.
+            var tenant = connection.Identity.TenantId;
+            connections.Left(HubGroups.Tenant(tenant));
+            foreach (var driveId in connection.Subscriptions)
+            {
+                connections.Left(HubGroups.Drive(tenant, driveId));
+            }
+
+            connections.Remove(tenant, connection.Identity.DeviceId, hub.Context.ConnectionId);
             metrics.Disconnected(connection.Subscriptions.Count);
         }
 
@@ -86,7 +95,9 @@ internal sealed partial class DeviceHubBehavior(
 
             if (connection.Subscriptions.Add(driveId))
             {
-                await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, HubGroups.Drive(connection.Identity.TenantId, driveId));
+                var group = HubGroups.Drive(connection.Identity.TenantId, driveId);
+                await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, group);
+                connections.Joined(group);
                 metrics.Subscribed(1);
             }
 
@@ -114,7 +125,9 @@ internal sealed partial class DeviceHubBehavior(
         {
             if (connection.Subscriptions.Remove(driveId))
             {
-                await hub.Groups.RemoveFromGroupAsync(hub.Context.ConnectionId, HubGroups.Drive(connection.Identity.TenantId, driveId));
+                var group = HubGroups.Drive(connection.Identity.TenantId, driveId);
+                await hub.Groups.RemoveFromGroupAsync(hub.Context.ConnectionId, group);
+                connections.Left(group);
                 metrics.Subscribed(-1);
             }
         }

@@ -1,19 +1,18 @@
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
-using Odin.Shared.Realtime;
+using Odin.Shared.Notifications;
 
 namespace Odin.Hosting.Notifications;
 
 /// <summary>
-/// Runs on every instance: publishes committed outbox rows to the device hub (in a cluster, through the
-/// SignalR Redis backplane to every gateway), each tenant's in seq order, each row by one instance
+/// Runs on every instance: publishes committed outbox rows on the notification bus (in a cluster, Redis, to
+/// every gateway), each tenant's in seq order, each row by one instance
 /// (see <see cref="NotificationOutbox.PublishPendingAsync"/>). Delivery is at least once: a crash between publishing and marking re-publishes the batch,
 /// and devices drop repeats by <see cref="NotificationEnvelope.Id"/> or seq.
 /// </summary>
 internal sealed partial class NotificationDispatcher(
     NotificationOutbox outbox,
     DispatchSignal signal,
-    IHubContext<DeviceHub, IDeviceClient> hub,
+    INotificationBus bus,
     IOptions<NotificationOptions> options,
     NotificationMetrics metrics,
     TimeProvider time,
@@ -48,9 +47,8 @@ internal sealed partial class NotificationDispatcher(
     {
         foreach (var notification in batch)
         {
-            var envelope = notification.ToEnvelope();
-            var group = envelope.DriveId is { } driveId ? HubGroups.Drive(envelope.TenantId, driveId) : HubGroups.Tenant(envelope.TenantId);
-            await hub.Clients.Group(group).Notification(envelope);
+            cancellationToken.ThrowIfCancellationRequested();
+            await bus.PublishAsync(notification.ToEnvelope());
         }
 
         metrics.Published(batch.Count);

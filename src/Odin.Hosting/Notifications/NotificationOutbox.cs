@@ -1,5 +1,6 @@
 using Dapper;
 using Odin.Hosting.Storage;
+using Odin.Shared.Notifications;
 
 namespace Odin.Hosting.Notifications;
 
@@ -12,19 +13,11 @@ namespace Odin.Hosting.Notifications;
 /// </summary>
 public sealed class NotificationOutbox(IDatabase database)
 {
-    /// <summary>
-    /// Fixed number of shards tenants hash into. A shard is published by one dispatcher at a time; it is a
-    /// constant because changing it while instances run could let two dispatchers share a tenant.
-    /// </summary>
-    public const int Shards = 16;
-
     /// <summary>First key of PostgreSQL's two-key advisory locks for outbox shards ("odno").</summary>
     private const int ShardLockClass = 0x6F646E6F;
 
     private const string Columns =
         "tenant_id AS TenantId, seq AS Seq, id AS Id, type AS Type, drive_id AS DriveId, file_id AS FileId, version_tag AS VersionTag, at AS At, data AS Data";
-
-    public static int ShardOf(Guid tenantId) => (int)(BitConverter.ToUInt32(tenantId.ToByteArray(), 0) % Shards);
 
     /// <summary>Takes the tenant's next seq. Call first in the transaction, before the change it numbers.</summary>
     public static Task<long> NextSeqAsync(WriteTransaction write, Guid tenantId) =>
@@ -40,7 +33,7 @@ public sealed class NotificationOutbox(IDatabase database)
             new
             {
                 notification.TenantId, notification.Seq, notification.Id, notification.Type, notification.DriveId,
-                notification.FileId, notification.VersionTag, notification.At, notification.Data, Shard = ShardOf(notification.TenantId),
+                notification.FileId, notification.VersionTag, notification.At, notification.Data, Shard = NotificationShards.Of(notification.TenantId),
             },
             write.Transaction);
 
@@ -74,10 +67,10 @@ public sealed class NotificationOutbox(IDatabase database)
         }
 
         var published = 0;
-        var first = Random.Shared.Next(Shards); // instances start at different shards and rarely collide
-        for (var i = 0; i < Shards; i++)
+        var first = Random.Shared.Next(NotificationShards.Count); // instances start at different shards and rarely collide
+        for (var i = 0; i < NotificationShards.Count; i++)
         {
-            var shard = (first + i) % Shards;
+            var shard = (first + i) % NotificationShards.Count;
             await using var write = await database.BeginWriteAsync(cancellationToken);
             if (!await write.Connection.ExecuteScalarAsync<bool>(
                     "SELECT pg_try_advisory_xact_lock(@ShardLockClass, @shard)", new { ShardLockClass, shard }, write.Transaction))

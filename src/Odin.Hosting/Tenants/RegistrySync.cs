@@ -12,39 +12,35 @@ internal sealed partial class RegistrySync(IdentityRegistry registry, IPubSubBro
 {
     public static readonly TimeSpan FullReloadInterval = TimeSpan.FromSeconds(30);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
+        SubscriptionHost.HoldAsync(
+            () => broker.SubscribeAsync(IdentityRegistry.Topic, domain => registry.RefreshAsync(domain, stoppingToken)),
+            "identity registry changes", time, logger, stoppingToken),
+        ReloadPeriodicallyAsync(stoppingToken));
+
+    private async Task ReloadPeriodicallyAsync(CancellationToken stoppingToken)
     {
-        IAsyncDisposable? subscription = null;
+        using var timer = new PeriodicTimer(FullReloadInterval, time);
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 try
                 {
-                    subscription ??= await broker.SubscribeAsync(IdentityRegistry.Topic, domain => registry.RefreshAsync(domain, stoppingToken));
-                    await Task.Delay(FullReloadInterval, time, stoppingToken);
                     await registry.LoadAsync(stoppingToken);
                 }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
                 {
-                    LogSyncFailed(logger, ex.Message);
-                    await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+                    LogReloadFailed(logger, ex.Message);
                 }
             }
         }
         catch (OperationCanceledException)
         {
-            // stopping
-        }
-        finally
-        {
-            if (subscription is not null)
-            {
-                await subscription.DisposeAsync();
-            }
+            // shutting down
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Identity registry sync failed ({Reason}); retrying")]
-    private static partial void LogSyncFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading the identity registry failed ({Reason}); trying again at the next interval")]
+    private static partial void LogReloadFailed(ILogger logger, string reason);
 }

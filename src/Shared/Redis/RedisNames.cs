@@ -9,8 +9,8 @@ public sealed class RedisNames(string prefix)
 {
     public string Prefix { get; } = string.IsNullOrWhiteSpace(prefix) ? RedisOptions.DefaultChannelPrefix : prefix;
 
-    /// <summary>Channel prefix handed to the SignalR Redis backplane (which adds its own suffixes).</summary>
-    public string SignalRBackplane => $"{Prefix}:signalr";
+    /// <summary>Pub/sub channel of one notification shard (see <c>NotificationShards</c>).</summary>
+    public string NotificationShard(int shard) => $"{Prefix}:notify:{shard}";
 
     /// <summary>Pub/sub channel of one broker topic.</summary>
     public string Topic(string topic) => $"{Prefix}:topic:{topic}";

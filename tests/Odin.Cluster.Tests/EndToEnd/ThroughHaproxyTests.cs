@@ -1,10 +1,11 @@
 using System.Text.RegularExpressions;
 using Odin.Testing;
+using Xunit.Abstractions;
 
 namespace Odin.Cluster.Tests.EndToEnd;
 
 /// <summary>The real executables behind the real HAProxy with deploy/haproxy.cfg.</summary>
-public sealed partial class ThroughHaproxyTests(ProcessClusterFixture fixture) : IClassFixture<ProcessClusterFixture>
+public sealed partial class ThroughHaproxyTests(ProcessClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ProcessClusterFixture>
 {
     [Fact]
     public async Task Two_hundred_devices_spread_over_both_gateways_receive_every_notification_of_their_drive()
@@ -26,6 +27,11 @@ public sealed partial class ThroughHaproxyTests(ProcessClusterFixture fixture) :
                 Assert.All(r.Received, n => Assert.Equal((tenant.TenantId, drive), (n.TenantId, n.DriveId!.Value)));
             });
         }
+
+        // Reported, not asserted (timing belongs in benchmarks): commit-to-device latency across instances.
+        var latencies = devices.All.SelectMany(r => r.LatenciesMs).Order().ToList();
+        output.WriteLine($"{latencies.Count} deliveries to 200 devices through HAProxy: p50 {latencies[latencies.Count / 2]} ms, "
+            + $"p99 {latencies[(int)(latencies.Count * 0.99)]} ms, min {latencies[0]} ms, max {latencies[^1]} ms");
     }
 
     /// <summary>The gateway's own gauge, scraped from its Prometheus endpoint.</summary>
