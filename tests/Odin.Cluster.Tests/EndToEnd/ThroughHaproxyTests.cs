@@ -1,11 +1,10 @@
-using System.Text.RegularExpressions;
 using Odin.Testing;
 using Xunit.Abstractions;
 
 namespace Odin.Cluster.Tests.EndToEnd;
 
 /// <summary>The real executables behind the real HAProxy with deploy/haproxy.cfg.</summary>
-public sealed partial class ThroughHaproxyTests(ProcessClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ProcessClusterFixture>
+public sealed class ThroughHaproxyTests(ProcessClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ProcessClusterFixture>
 {
     [Fact]
     public async Task Two_hundred_devices_spread_over_both_gateways_receive_every_notification_of_their_drive()
@@ -35,15 +34,7 @@ public sealed partial class ThroughHaproxyTests(ProcessClusterFixture fixture, I
     }
 
     /// <summary>The gateway's own gauge, scraped from its Prometheus endpoint.</summary>
-    internal static async Task<int> ConnectionsAsync(ProcessHost gateway)
-    {
-        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
-        var text = await http.GetStringAsync("/metrics");
-        var match = ConnectionsGauge().Match(text);
-        Assert.True(match.Success, $"odin_gateway_connections not in /metrics of {gateway.Name}:\n{text}");
-        return (int)double.Parse(match.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    [GeneratedRegex(@"^odin_gateway_connections(\{[^}]*\})? (?<value>[0-9.eE+-]+)", RegexOptions.Multiline)]
-    private static partial Regex ConnectionsGauge();
+    internal static async Task<int> ConnectionsAsync(ProcessHost gateway) =>
+        (int)(await PrometheusScrape.ReadAsync(gateway.BaseAddress, "odin_gateway_connections")
+            ?? throw new InvalidOperationException($"odin_gateway_connections is not in /metrics of {gateway.Name}"));
 }
