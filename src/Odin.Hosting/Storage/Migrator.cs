@@ -5,7 +5,8 @@ using Dapper;
 namespace Odin.Hosting.Storage;
 
 /// <summary>
-/// Applies the versioned SQL scripts under <c>Storage/Migrations/{Provider}</c> in order, each once.
+/// Applies the versioned SQL scripts under <c>Storage/Migrations</c> in order, each once. The scripts are
+/// written in SQL that SQLite and PostgreSQL both run, like every statement of the stores.
 /// Instances starting together on one PostgreSQL serialize on an advisory lock; on SQLite the
 /// write lock does the same.
 /// </summary>
@@ -44,7 +45,7 @@ internal sealed partial class Migrator(IDatabase database, ILogger<Migrator> log
         await connection.ExecuteAsync(CreateHistory, transaction: outer);
         var done = (await connection.QueryAsync<int>("SELECT version FROM schema_migrations", transaction: outer)).ToHashSet();
         var applied = 0;
-        foreach (var migration in Scripts(database.Provider).Where(m => !done.Contains(m.Version)))
+        foreach (var migration in Scripts().Where(m => !done.Contains(m.Version)))
         {
             var transaction = outer ?? await connection.BeginTransactionAsync(cancellationToken);
             await connection.ExecuteAsync(migration.Sql, transaction: transaction);
@@ -67,11 +68,11 @@ internal sealed partial class Migrator(IDatabase database, ILogger<Migrator> log
 
     private sealed record Script(int Version, string Name, string Sql);
 
-    /// <summary>Embedded scripts named <c>migrations/{Provider}/{version}_{name}.sql</c>, in version order.</summary>
-    private static IEnumerable<Script> Scripts(DatabaseProvider provider)
+    /// <summary>Embedded scripts named <c>migrations/{version}_{name}.sql</c>, in version order.</summary>
+    private static IEnumerable<Script> Scripts()
     {
         var assembly = Assembly.GetExecutingAssembly();
-        var prefix = $"migrations/{provider}/";
+        const string prefix = "migrations/";
         return assembly.GetManifestResourceNames()
             .Where(name => name.StartsWith(prefix, StringComparison.Ordinal))
             .Select(name =>

@@ -1,4 +1,5 @@
--- Ids are GUID strings, times Unix milliseconds, flags 0/1: the same SQL reads both engines.
+-- One script for SQLite and PostgreSQL: ids are GUID strings, times Unix milliseconds, flags 0/1.
+-- BYTEA is PostgreSQL's binary type; SQLite accepts any type name as an affinity and stores blobs unchanged.
 CREATE TABLE tenants (
     id          TEXT    PRIMARY KEY,
     domain      TEXT    NOT NULL UNIQUE,
@@ -50,7 +51,7 @@ CREATE TABLE files (
     id          TEXT    NOT NULL,
     version_tag TEXT    NOT NULL,
     metadata    TEXT    NULL,
-    content     BLOB    NULL,
+    content     BYTEA   NULL,
     deleted     INTEGER NOT NULL DEFAULT 0,
     modified    BIGINT  NOT NULL,
     -- The tenant seq of the file's last change: the changes feed's cursor.
