@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: installs what is missing, builds once, runs every test project, and ends with
-# the line "N passed, N failed".
+# The one test command: installs what is missing, builds once, runs every test project, type-checks the
+# k6 scripts, and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -30,6 +30,15 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
+
+# The k6 scripts cannot run here (no k6), so they are type-checked against @types/k6: one check.
+if (cd loadtests/k6 && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npx --no-install tsc -p jsconfig.json); then
+  echo "k6 scripts: type-check passed"
+  passed=$((passed + 1))
+else
+  echo "k6 scripts: type-check FAILED"
+  failed=$((failed + 1))
+fi
 
 # A run that failed without a failed test (a crashed test host, a missing results file) still fails.
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Odin.Gateway.Connections;
 using Odin.Shared.Redis;
 
 namespace Odin.Gateway;
@@ -11,16 +12,15 @@ public sealed class GatewayMetrics
 {
     public const string MeterName = "Odin.Gateway";
 
-    private readonly UpDownCounter<long> _connections;
-    private readonly UpDownCounter<long> _subscriptions;
     private readonly Counter<long> _refused;
     private readonly Counter<long> _delivered;
 
-    public GatewayMetrics(IMeterFactory meters, IServiceProvider services)
+    public GatewayMetrics(IMeterFactory meters, LocalConnections connections, IServiceProvider services)
     {
         var meter = meters.Create(MeterName);
-        _connections = meter.CreateUpDownCounter<long>("odin.gateway.connections", description: "Device connections held by this instance");
-        _subscriptions = meter.CreateUpDownCounter<long>("odin.gateway.subscriptions", description: "Drive subscriptions held by this instance");
+        // Observed, not counted up and down: the value is what this instance holds at the scrape.
+        meter.CreateObservableUpDownCounter("odin.gateway.connections", () => connections.Count, description: "Device connections held by this instance");
+        meter.CreateObservableUpDownCounter("odin.gateway.subscriptions", () => connections.Subscriptions, description: "Drive subscriptions held by this instance");
         _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections closed for a limit, a flood or a revoked device");
         _delivered = meter.CreateCounter<long>("odin.gateway.notifications.delivered", description: "Notifications sent to device connections of this instance");
         if (services.GetService<RedisHealth>() is { } redis)
@@ -28,16 +28,6 @@ public sealed class GatewayMetrics
             meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (notification bus and broker)");
         }
     }
-
-    public void Connected() => _connections.Add(1);
-
-    public void Disconnected(int subscriptions)
-    {
-        _connections.Add(-1);
-        _subscriptions.Add(-subscriptions);
-    }
-
-    public void Subscribed(int delta) => _subscriptions.Add(delta);
 
     public void Refused() => _refused.Add(1);
 

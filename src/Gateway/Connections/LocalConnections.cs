@@ -12,17 +12,34 @@ public sealed class LocalConnections
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, HubCallerContext>> _byDevice = new();
     private readonly ConcurrentDictionary<Guid, int> _perTenant = new();
     private readonly ConcurrentDictionary<string, int> _groupMembers = new();
+    private long _subscriptions;
+
+    /// <summary>Drive subscriptions held by this instance's connections.</summary>
+    public long Subscriptions => Interlocked.Read(ref _subscriptions);
 
     /// <summary>Connections of this instance in <paramref name="group"/>.</summary>
     public int Members(string group) => _groupMembers.TryGetValue(group, out var n) ? n : 0;
 
-    public void Joined(string group) => _groupMembers.AddOrUpdate(group, 1, (_, n) => n + 1);
+    /// <param name="subscription">The group is a drive's, joined by <c>Subscribe</c>.</param>
+    public void Joined(string group, bool subscription)
+    {
+        _groupMembers.AddOrUpdate(group, 1, (_, n) => n + 1);
+        if (subscription)
+        {
+            Interlocked.Increment(ref _subscriptions);
+        }
+    }
 
-    public void Left(string group)
+    public void Left(string group, bool subscription)
     {
         if (_groupMembers.AddOrUpdate(group, 0, (_, n) => n - 1) <= 0)
         {
             _groupMembers.TryRemove(KeyValuePair.Create(group, 0));
+        }
+
+        if (subscription)
+        {
+            Interlocked.Decrement(ref _subscriptions);
         }
     }
 

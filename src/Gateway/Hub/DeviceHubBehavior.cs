@@ -48,9 +48,8 @@ internal sealed partial class DeviceHubBehavior(
 
         new DeviceConnection(identity, new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time)).AttachTo(hub.Context);
         connections.Add(identity.TenantId, identity.DeviceId, hub.Context);
-        metrics.Connected();
         await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, HubGroups.Tenant(identity.TenantId));
-        connections.Joined(HubGroups.Tenant(identity.TenantId));
+        connections.Joined(HubGroups.Tenant(identity.TenantId), subscription: false);
     }
 
     public Task OnDisconnectedAsync(Hub<IDeviceClient> hub, Exception? exception)
@@ -59,14 +58,13 @@ internal sealed partial class DeviceHubBehavior(
         {
             // SignalR drops a closed connection from its groups by itself; the counts follow.
             var tenant = connection.Identity.TenantId;
-            connections.Left(HubGroups.Tenant(tenant));
+            connections.Left(HubGroups.Tenant(tenant), subscription: false);
             foreach (var driveId in connection.Subscriptions)
             {
-                connections.Left(HubGroups.Drive(tenant, driveId));
+                connections.Left(HubGroups.Drive(tenant, driveId), subscription: true);
             }
 
             connections.Remove(tenant, connection.Identity.DeviceId, hub.Context.ConnectionId);
-            metrics.Disconnected(connection.Subscriptions.Count);
         }
 
         return Task.CompletedTask;
@@ -97,8 +95,7 @@ internal sealed partial class DeviceHubBehavior(
             {
                 var group = HubGroups.Drive(connection.Identity.TenantId, driveId);
                 await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, group);
-                connections.Joined(group);
-                metrics.Subscribed(1);
+                connections.Joined(group, subscription: true);
             }
 
             accepted.Add(driveId);
@@ -127,8 +124,7 @@ internal sealed partial class DeviceHubBehavior(
             {
                 var group = HubGroups.Drive(connection.Identity.TenantId, driveId);
                 await hub.Groups.RemoveFromGroupAsync(hub.Context.ConnectionId, group);
-                connections.Left(group);
-                metrics.Subscribed(-1);
+                connections.Left(group, subscription: true);
             }
         }
     }

@@ -29,7 +29,8 @@ public static class ObservabilityComposition
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(meters)
             .AddMeter("Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Server.Kestrel")
-            .AddPrometheusExporter());
+            // Answer every scrape with current values (the exporter would otherwise serve a 300 ms old copy).
+            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;
     }
 
