@@ -1,4 +1,5 @@
 using Odin.LoadTest;
+using Odin.LoadTest.Compare;
 
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -12,6 +13,7 @@ try
     return args.FirstOrDefault() switch
     {
         "listen" => await ListenCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        "compare" => await CompareCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         _ => Usage(),
     };
 }
@@ -24,5 +26,6 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or HttpReq
 static int Usage()
 {
     Console.Error.WriteLine($"usage: Odin.LoadTest {ListenCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {CompareCommand.Usage}");
     return 2;
 }

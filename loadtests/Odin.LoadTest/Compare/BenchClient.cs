@@ -1,0 +1,42 @@
+using Odin.Shared.Realtime;
+
+namespace Odin.LoadTest.Compare;
+
+/// <summary>One benchmark device: counts what it receives, notes latency, repeats and order.</summary>
+internal abstract class BenchClient : IAsyncDisposable
+{
+    private long _lastSeq;
+    private int _received;
+    private int _duplicates;
+    private int _outOfOrder;
+
+    public int Received => Volatile.Read(ref _received);
+
+    public int Duplicates => Volatile.Read(ref _duplicates);
+
+    public int OutOfOrder => Volatile.Read(ref _outOfOrder);
+
+    /// <summary>Called with each arrival's latency in milliseconds (publish time to arrival).</summary>
+    public Action<long>? OnLatency { get; set; }
+
+    protected void Arrived(NotificationEnvelope envelope)
+    {
+        // One device gets its messages one at a time, so plain fields are enough here.
+        if (envelope.Seq == _lastSeq)
+        {
+            Interlocked.Increment(ref _duplicates);
+            return;
+        }
+
+        if (envelope.Seq < _lastSeq)
+        {
+            Interlocked.Increment(ref _outOfOrder);
+        }
+
+        _lastSeq = envelope.Seq;
+        Interlocked.Increment(ref _received);
+        OnLatency?.Invoke(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - envelope.At);
+    }
+
+    public abstract ValueTask DisposeAsync();
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace Odin.LoadTest.Compare;
+
+/// <summary>
+/// <c>compare</c>: the same scenario, in one run, against (a) raw Kestrel WebSockets, (b) a plain SignalR hub
+/// with the Redis backplane, (c) the Odin gateway; prints one table with the ratios, writes it as JSON too.
+/// It starts its own redis-server and the three servers, one at a time, on loopback.
+/// </summary>
+public static class CompareCommand
+{
+    public const string Usage =
+        "compare [--devices 1000] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--out compare.json]";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static async Task<int> RunAsync(Arguments args, CancellationToken cancellationToken)
+    {
+        var options = new ScenarioOptions(
+            Devices: int.Parse(args.Optional("devices", "1000"), CultureInfo.InvariantCulture),
+            BurstMessages: int.Parse(args.Optional("burst", "20"), CultureInfo.InvariantCulture),
+            PacedDeliveriesPerSecond: int.Parse(args.Optional("rate", "20000"), CultureInfo.InvariantCulture),
+            PacedSeconds: int.Parse(args.Optional("seconds", "10"), CultureInfo.InvariantCulture),
+            MessagePack: args.Optional("protocol", "json") == "msgpack",
+            ConnectConcurrency: 64);
+        var rounds = int.Parse(args.Optional("rounds", "1"), CultureInfo.InvariantCulture);
+        var output = args.Optional("out", "compare.json");
+
+        await using var redis = await LocalRedis.StartAsync();
+        using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        var results = new List<TargetResult>();
+        // Alternate the targets round by round, so a noisy moment on a shared machine hits all of them alike.
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var make in new Func<BenchTarget>[]
+            {
+                () => new RawTarget(multiplexer),
+                () => new PlainSignalRTarget(redis.Configuration),
+                () => new OdinGatewayTarget(multiplexer),
+            })
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await using var target = make();
+                await target.StartAsync(redis.Configuration);
+                results.Add(await Scenario.RunAsync(target, options, line => Console.WriteLine($"  round {round}: {line}")));
+            }
+        }
+
+        var table = Report.Table(results, options);
+        Console.WriteLine();
+        Console.WriteLine(table);
+        await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new { options, results }, Indented), cancellationToken);
+        Console.WriteLine($"written: {output}");
+        return results.All(r => r.Lost == 0 && r.Duplicated == 0 && r.OutOfOrder == 0) ? 0 : 1;
+    }
+
+    /// <summary>A redis-server of the benchmark's own, on a free port, stopped with it.</summary>
+    private sealed class LocalRedis : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private LocalRedis(Process process, int port)
+        {
+            _process = process;
+            Configuration = $"127.0.0.1:{port}";
+        }
+
+        public string Configuration { get; }
+
+        public static async Task<LocalRedis> StartAsync()
+        {
+            var port = Ports.Free();
+            var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (scripts/setup.sh installs it)");
+            process.OutputDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            for (var i = 0; i < 100; i++)
+            {
+                try
+                {
+                    using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},connectTimeout=200");
+                    return new LocalRedis(process, port);
+                }
+                catch (RedisConnectionException)
+                {
+                    await Task.Delay(50);
+                }
+            }
+
+            throw new InvalidOperationException("redis-server did not answer");
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _process.Kill();
+            _process.WaitForExit(5000);
+            _process.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

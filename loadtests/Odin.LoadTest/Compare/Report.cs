@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+
+namespace Odin.LoadTest.Compare;
+
+/// <summary>The comparison table: medians over rounds, and Odin's ratio to plain SignalR.</summary>
+internal static class Report
+{
+    public static string Table(IReadOnlyList<TargetResult> results, ScenarioOptions options)
+    {
+        var byTarget = results.GroupBy(r => r.Target).ToDictionary(g => g.Key, g => g.ToList());
+        string[] order = ["raw-websockets", "plain-signalr-redis", "odin-gateway"];
+        var rows = new (string Name, Func<TargetResult, double> Value, string Format)[]
+        {
+            ("devices connected", r => r.Connected, "F0"),
+            ("connects per second", r => r.ConnectsPerSecond, "F0"),
+            ("idle KiB per connection", r => r.IdleKiBPerConnection, "F1"),
+            ("burst deliveries per second", r => r.BurstDeliveriesPerSecond, "F0"),
+            ($"p50 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P50Ms, "F1"),
+            ($"p99 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P99Ms, "F1"),
+            ($"p99.9 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P999Ms, "F1"),
+            ("lost", r => r.Lost, "F0"),
+            ("duplicated", r => r.Duplicated, "F0"),
+            ("out of order", r => r.OutOfOrder, "F0"),
+        };
+
+        var text = new StringBuilder();
+        text.AppendLine($"| {options.Devices} devices, {(options.MessagePack ? "MessagePack" : "JSON")} | raw WebSockets | plain SignalR + Redis | Odin gateway | Odin / plain SignalR |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var (name, value, format) in rows)
+        {
+            var medians = order.Select(t => byTarget.TryGetValue(t, out var list) ? Median(list.Select(value)) : double.NaN).ToArray();
+            var ratio = medians[1] == 0 ? double.NaN : medians[2] / medians[1];
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {Format(medians[0], format)} | {Format(medians[1], format)} | {Format(medians[2], format)} | {Format(ratio, "F2")} |");
+        }
+
+        return text.ToString();
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
+    }
+
+    private static string Format(double value, string format) =>
+        double.IsNaN(value) || double.IsInfinity(value) ? "—" : value.ToString(format, CultureInfo.InvariantCulture);
+}

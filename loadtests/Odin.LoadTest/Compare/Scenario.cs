@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using HdrHistogram;
+using Odin.Shared.Realtime;
+
+namespace Odin.LoadTest.Compare;
+
+/// <summary>The benchmark scenario, identical for every target.</summary>
+internal sealed record ScenarioOptions(int Devices, int BurstMessages, int PacedDeliveriesPerSecond, int PacedSeconds, bool MessagePack, int ConnectConcurrency);
+
+/// <summary>What one target achieved.</summary>
+internal sealed record TargetResult(
+    string Target, int Connected, double ConnectsPerSecond, double IdleKiBPerConnection, double BurstDeliveriesPerSecond,
+    double P50Ms, double P99Ms, double P999Ms, long Lost, long Duplicated, long OutOfOrder);
+
+internal static class Scenario
+{
+    public static async Task<TargetResult> RunAsync(BenchTarget target, ScenarioOptions options, Action<string> progress)
+    {
+        var rssBefore = Rss(target.ProcessId);
+        var clients = new BenchClient[options.Devices];
+        var gate = new SemaphoreSlim(options.ConnectConcurrency);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, options.Devices).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                clients[i] = await target.ConnectAsync(i, options.MessagePack);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        var connectsPerSecond = options.Devices / clock.Elapsed.TotalSeconds;
+        progress($"{target.Name}: {options.Devices} connected at {connectsPerSecond:F0}/s");
+
+        // Idle memory: let the server settle, then read its resident set.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var kibPerConnection = (Rss(target.ProcessId) - rssBefore) / 1024.0 / options.Devices;
+
+        var seq = 0L;
+        NotificationEnvelope Next() => new()
+        {
+            Id = Guid.NewGuid(), Seq = ++seq, Type = NotificationTypes.FileModified, TenantId = Guid.Empty, DriveId = Guid.Empty,
+            FileId = Guid.NewGuid(), VersionTag = "0123456789abcdef0123456789abcdef", At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+
+        // Burst: publish as fast as possible, time until every device has every message.
+        clock.Restart();
+        for (var i = 0; i < options.BurstMessages; i++)
+        {
+            await target.PublishAsync(Next());
+        }
+
+        var burstTarget = (long)options.BurstMessages;
+        await WaitAsync(() => clients.All(c => c.Received >= burstTarget), TimeSpan.FromSeconds(60));
+        var burstRate = (double)options.BurstMessages * options.Devices / clock.Elapsed.TotalSeconds;
+        progress($"{target.Name}: burst {burstRate:F0} deliveries/s");
+
+        // Paced: a steady rate of deliveries, latency of each.
+        var histogram = new LongHistogram(TimeSpan.FromMinutes(1).Ticks, 3);
+        foreach (var client in clients)
+        {
+            client.OnLatency = ms =>
+            {
+                lock (histogram)
+                {
+                    histogram.RecordValue(Math.Max(0, ms) * TimeSpan.TicksPerMillisecond);
+                }
+            };
+        }
+
+        var messagesPerSecond = Math.Max(1.0, (double)options.PacedDeliveriesPerSecond / options.Devices);
+        var pacedMessages = (int)(messagesPerSecond * options.PacedSeconds);
+        clock.Restart();
+        for (var i = 0; i < pacedMessages; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / messagesPerSecond);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+
+            await target.PublishAsync(Next());
+        }
+
+        var expected = burstTarget + pacedMessages;
+        await WaitAsync(() => clients.All(c => c.Received >= expected), TimeSpan.FromSeconds(30));
+        var lost = clients.Sum(c => Math.Max(0, expected - c.Received));
+        double Percentile(double p)
+        {
+            lock (histogram)
+            {
+                return histogram.TotalCount == 0 ? double.NaN : histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond;
+            }
+        }
+
+        var result = new TargetResult(
+            target.Name, clients.Length, connectsPerSecond, kibPerConnection, burstRate,
+            Percentile(50), Percentile(99), Percentile(99.9), lost, clients.Sum(c => (long)c.Duplicates), clients.Sum(c => (long)c.OutOfOrder));
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        return result;
+    }
+
+    private static async Task WaitAsync(Func<bool> done, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!done() && deadline.Elapsed < timeout)
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Resident set of a process, in bytes (Linux /proc).</summary>
+    private static long Rss(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    }
+}

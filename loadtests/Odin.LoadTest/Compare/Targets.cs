@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Odin.Baselines;
+using Odin.Hosting.Auth;
+using Odin.Shared.Auth;
+using Odin.Shared.Notifications;
+using Odin.Shared.Realtime;
+using Odin.Shared.Redis;
+using StackExchange.Redis;
+
+namespace Odin.LoadTest.Compare;
+
+/// <summary>(a) The ceiling: raw Kestrel WebSockets fanning out what arrives on a Redis channel.</summary>
+internal sealed class RawTarget(IConnectionMultiplexer redis) : BenchTarget
+{
+    public override string Name => "raw-websockets";
+
+    protected override void Configure(ProcessStartInfo start, string redisConfiguration)
+    {
+        start.ArgumentList.Add(Repository.Dll("loadtests/Odin.Baselines", "Odin.Baselines"));
+        start.ArgumentList.Add("raw");
+        start.ArgumentList.Add("--redis");
+        start.ArgumentList.Add(redisConfiguration);
+    }
+
+    public override async Task<BenchClient> ConnectAsync(int device, bool messagePack)
+    {
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{Port}/ws"), CancellationToken.None);
+        return new RawClient(socket);
+    }
+
+    public override Task PublishAsync(NotificationEnvelope envelope) =>
+        redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RawFanoutServer.Channel), NotificationWire.Write(envelope));
+
+    private sealed class RawClient : BenchClient
+    {
+        private readonly ClientWebSocket _socket;
+        private readonly Task _loop;
+
+        public RawClient(ClientWebSocket socket)
+        {
+            _socket = socket;
+            _loop = Task.Run(ReceiveAsync);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            _socket.Abort();
+            await _loop;
+            _socket.Dispose();
+        }
+
+        private async Task ReceiveAsync()
+        {
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                while (true)
+                {
+                    var result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+
+                    if (NotificationWire.Read(buffer.AsSpan(0, result.Count)) is { } envelope)
+                    {
+                        Arrived(envelope);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // closed
+            }
+        }
+    }
+}
+
+/// <summary>(b) What a user would otherwise pick: a SignalR hub with the Redis backplane and default settings.</summary>
+internal sealed class PlainSignalRTarget : BenchTarget
+{
+    public const string Group = "d:bench";
+    private readonly ServiceProvider _publisher;
+
+    public PlainSignalRTarget(string redis)
+    {
+        // A publisher as a plain SignalR app would have one: IHubContext over the Redis backplane.
+        var services = new ServiceCollection().AddLogging();
+        services.AddSignalR().AddStackExchangeRedis(redis);
+        _publisher = services.BuildServiceProvider();
+    }
+
+    public override string Name => "plain-signalr-redis";
+
+    protected override void Configure(ProcessStartInfo start, string redisConfiguration)
+    {
+        start.ArgumentList.Add(Repository.Dll("loadtests/Odin.Baselines", "Odin.Baselines"));
+        start.ArgumentList.Add("signalr");
+        start.ArgumentList.Add("--redis");
+        start.ArgumentList.Add(redisConfiguration);
+    }
+
+    public override async Task<BenchClient> ConnectAsync(int device, bool messagePack)
+    {
+        var connection = DeviceConnection.Build($"http://127.0.0.1:{Port}/hubs/bench", () => Task.FromResult<string?>(null), messagePack);
+        var client = new HubClient(connection);
+        await connection.StartAsync();
+        await connection.InvokeAsync(nameof(BenchHub.Subscribe), Group);
+        return client;
+    }
+
+    public override Task PublishAsync(NotificationEnvelope envelope) =>
+        _publisher.GetRequiredService<IHubContext<BenchHub>>().Clients.Group(Group).SendAsync(nameof(IDeviceClient.Notification), envelope);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _publisher.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}
+
+/// <summary>(c) The Odin gateway: device tokens, subscriptions, seq, the notification bus.</summary>
+internal sealed class OdinGatewayTarget : BenchTarget
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("odin-bench-").FullName;
+    private readonly RedisNotificationBus _bus;
+    private readonly DeviceTokenIssuer _issuer;
+
+    public OdinGatewayTarget(IConnectionMultiplexer redis)
+    {
+        _bus = new RedisNotificationBus(redis, new RedisNames(ChannelPrefix));
+        var key = SigningKey.Load(Path.Combine(_folder, "key.pem"), createIfMissing: true);
+        _issuer = new DeviceTokenIssuer(key, Options.Create(new AuthOptions()), TimeProvider.System);
+    }
+
+    public static Guid Tenant { get; } = Guid.NewGuid();
+
+    public static Guid Drive { get; } = Guid.NewGuid();
+
+    public override string Name => "odin-gateway";
+
+    private static string ChannelPrefix => "odin-bench";
+
+    protected override void Configure(ProcessStartInfo start, string redisConfiguration)
+    {
+        start.ArgumentList.Add(Repository.Dll("src/Gateway", "Odin.Gateway"));
+        start.Environment["Odin__Redis__Configuration"] = redisConfiguration;
+        start.Environment["Odin__Redis__ChannelPrefix"] = ChannelPrefix;
+        start.Environment["Odin__Auth__PublicKeyPath"] = Path.Combine(_folder, "key.pub.pem");
+        // One benchmark tenant holds every connection.
+        start.Environment["Odin__Gateway__MaxConnectionsPerTenant"] = "1000000";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+    }
+
+    public override async Task<BenchClient> ConnectAsync(int device, bool messagePack)
+    {
+        var identity = new DeviceIdentity(Tenant, "bench.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission> { [Drive] = DrivePermission.Read });
+        var token = _issuer.Issue(identity).Token;
+        var connection = DeviceConnection.Build($"http://127.0.0.1:{Port}/hubs/device", () => Task.FromResult<string?>(token), messagePack);
+        var client = new HubClient(connection);
+        await connection.StartAsync();
+        var result = await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [Drive] });
+        return result.Accepted.Length == 1 ? client : throw new InvalidOperationException("the gateway rejected the benchmark drive");
+    }
+
+    public override Task PublishAsync(NotificationEnvelope envelope) =>
+        _bus.PublishAsync(envelope with { TenantId = Tenant, DriveId = Drive });
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
+
+/// <summary>A SignalR .NET client device (plain SignalR and Odin).</summary>
+internal sealed class HubClient : BenchClient
+{
+    private readonly HubConnection _connection;
+
+    public HubClient(HubConnection connection)
+    {
+        _connection = connection;
+        connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), Arrived);
+    }
+
+    public override ValueTask DisposeAsync() => _connection.DisposeAsync();
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using Odin.LoadTest;
+using Odin.LoadTest.Compare;
+
+namespace Odin.Cluster.Tests;
+
+/// <summary>
+/// Keeps the benchmark harness working: a tiny <c>compare</c> (a few devices for a second) must run all three
+/// targets and deliver every message exactly once, in order. The real runs live in docs/benchmarks.md.
+/// </summary>
+public sealed class LoadTestSmokeTests
+{
+    [Fact]
+    public async Task A_small_compare_runs_every_target_without_losing_anything()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"compare-{Guid.NewGuid():N}.json");
+        try
+        {
+            var exit = await CompareCommand.RunAsync(
+                new Arguments(["--devices", "20", "--burst", "5", "--rate", "200", "--seconds", "1", "--out", output]), CancellationToken.None);
+
+            Assert.Equal(0, exit); // non-zero means lost, duplicated or out-of-order deliveries
+            using var report = JsonDocument.Parse(await File.ReadAllTextAsync(output));
+            var targets = report.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("Target").GetString()).ToList();
+            Assert.Equal(["raw-websockets", "plain-signalr-redis", "odin-gateway"], targets);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+}
