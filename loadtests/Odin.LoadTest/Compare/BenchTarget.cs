@@ -56,6 +56,11 @@ internal abstract class BenchTarget : IAsyncDisposable
     /// <summary>The program, its arguments and environment.</summary>
     protected abstract void Configure(ProcessStartInfo start, string redis);
 
+    /// <summary>Work done before the clock starts (Odin: minting the devices' tokens, which Hosting does, not the gateway).</summary>
+    public virtual void Prepare(int devices)
+    {
+    }
+
     /// <summary>Connects one device (index <paramref name="device"/>) and subscribes it to the benchmark drive.</summary>
     public abstract Task<BenchClient> ConnectAsync(int device, bool messagePack);
 

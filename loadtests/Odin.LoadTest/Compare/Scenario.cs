@@ -16,6 +16,7 @@ internal static class Scenario
 {
     public static async Task<TargetResult> RunAsync(BenchTarget target, ScenarioOptions options, Action<string> progress)
     {
+        target.Prepare(options.Devices);
         var rssBefore = Rss(target.ProcessId);
         var clients = new BenchClient[options.Devices];
         var gate = new SemaphoreSlim(options.ConnectConcurrency);

@@ -133,6 +133,7 @@ internal sealed class OdinGatewayTarget : BenchTarget
     private readonly string _folder = Directory.CreateTempSubdirectory("odin-bench-").FullName;
     private readonly RedisNotificationBus _bus;
     private readonly DeviceTokenIssuer _issuer;
+    private string[] _tokens = [];
 
     public OdinGatewayTarget(IConnectionMultiplexer redis)
     {
@@ -160,10 +161,13 @@ internal sealed class OdinGatewayTarget : BenchTarget
         start.Environment["Logging__LogLevel__Default"] = "Warning";
     }
 
+    public override void Prepare(int devices) =>
+        _tokens = [.. Enumerable.Range(0, devices).Select(_ => _issuer.Issue(new DeviceIdentity(
+            Tenant, "bench.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission> { [Drive] = DrivePermission.Read })).Token)];
+
     public override async Task<BenchClient> ConnectAsync(int device, bool messagePack)
     {
-        var identity = new DeviceIdentity(Tenant, "bench.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission> { [Drive] = DrivePermission.Read });
-        var token = _issuer.Issue(identity).Token;
+        var token = _tokens[device];
         var connection = DeviceConnection.Build($"http://127.0.0.1:{Port}/hubs/device", () => Task.FromResult<string?>(token), messagePack);
         var client = new HubClient(connection);
         await connection.StartAsync();
