@@ -1,0 +1,19 @@
+using Odin.Shared.Notifications;
+using Odin.Shared.PubSub;
+
+namespace Odin.Cluster.Tests.Primitives;
+
+/// <summary>The single-node implementations: one process, so both "instances" are the same object.</summary>
+public sealed class InProcessBrokerTests : BrokerContract
+{
+    private readonly InProcessPubSubBroker _broker = new();
+    private readonly InProcessNotificationBus _bus = new();
+
+    protected override (IPubSubBroker A, IPubSubBroker B) Brokers => (_broker, _broker);
+
+    protected override (INotificationBus A, INotificationBus B) Buses => (_bus, _bus);
+
+    public override Task InitializeAsync() => Task.CompletedTask;
+
+    public override Task DisposeAsync() => Task.CompletedTask;
+}
