@@ -1,5 +1,6 @@
 using Odin.LoadTest;
 using Odin.LoadTest.Compare;
+using Odin.LoadTest.Run;
 
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -14,6 +15,8 @@ try
     {
         "listen" => await ListenCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "compare" => await CompareCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        "run" => await RunCommand.RunAsync(new Arguments(args[1..]), writes: true, stop.Token),
+        "devices" => await RunCommand.RunAsync(new Arguments(args[1..]), writes: false, stop.Token),
         _ => Usage(),
     };
 }
@@ -27,5 +30,6 @@ static int Usage()
 {
     Console.Error.WriteLine($"usage: Odin.LoadTest {ListenCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {CompareCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {RunCommand.Usage}");
     return 2;
 }

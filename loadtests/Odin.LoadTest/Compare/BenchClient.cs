@@ -3,7 +3,7 @@ using Odin.Shared.Realtime;
 namespace Odin.LoadTest.Compare;
 
 /// <summary>One benchmark device: counts what it receives, notes latency, repeats and order.</summary>
-internal abstract class BenchClient : IAsyncDisposable
+public abstract class BenchClient : IAsyncDisposable
 {
     private long _lastSeq;
     private int _received;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using StackExchange.Redis;
 
 namespace Odin.LoadTest.Compare;
@@ -15,7 +16,8 @@ public static class CompareCommand
     public const string Usage =
         "compare [--devices 1000] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--out compare.json]";
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // NaN stands for "not measured" (no gateway PIDs given, no latency recorded).
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public static async Task<int> RunAsync(Arguments args, CancellationToken cancellationToken)
     {

@@ -17,7 +17,7 @@ internal static class Scenario
     public static async Task<TargetResult> RunAsync(BenchTarget target, ScenarioOptions options, Action<string> progress)
     {
         target.Prepare(options.Devices);
-        var rssBefore = Rss(target.ProcessId);
+        var rssBefore = ProcessMemory.Rss(target.ProcessId);
         var clients = new BenchClient[options.Devices];
         var gate = new SemaphoreSlim(options.ConnectConcurrency);
         var clock = Stopwatch.StartNew();
@@ -38,7 +38,7 @@ internal static class Scenario
 
         // Idle memory: let the server settle, then read its resident set.
         await Task.Delay(TimeSpan.FromSeconds(2));
-        var kibPerConnection = (Rss(target.ProcessId) - rssBefore) / 1024.0 / options.Devices;
+        var kibPerConnection = (ProcessMemory.Rss(target.ProcessId) - rssBefore) / 1024.0 / options.Devices;
 
         var seq = 0L;
         NotificationEnvelope Next() => new()
@@ -115,12 +115,5 @@ internal static class Scenario
         {
             await Task.Delay(10);
         }
-    }
-
-    /// <summary>Resident set of a process, in bytes (Linux /proc).</summary>
-    private static long Rss(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 }

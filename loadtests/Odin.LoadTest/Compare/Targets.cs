@@ -186,7 +186,7 @@ internal sealed class OdinGatewayTarget : BenchTarget
 }
 
 /// <summary>A SignalR .NET client device (plain SignalR and Odin).</summary>
-internal sealed class HubClient : BenchClient
+public sealed class HubClient : BenchClient
 {
     private readonly HubConnection _connection;
 
@@ -195,6 +195,8 @@ internal sealed class HubClient : BenchClient
         _connection = connection;
         connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), Arrived);
     }
+
+    public bool IsConnected => _connection.State == HubConnectionState.Connected;
 
     public override ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

@@ -33,6 +33,22 @@ public sealed class ThroughHaproxyTests(ProcessClusterFixture fixture, ITestOutp
             + $"p99 {latencies[(int)(latencies.Count * 0.99)]} ms, min {latencies[0]} ms, max {latencies[^1]} ms");
     }
 
+    [Fact]
+    public async Task The_load_driver_runs_against_the_cluster_and_loses_nothing()
+    {
+        var report = Path.Combine(fixture.Cluster.Folder, "run.json");
+        var exit = await Odin.LoadTest.Run.RunCommand.RunAsync(new Odin.LoadTest.Arguments(
+        [
+            "--api", fixture.Cluster.Haproxy.BaseAddress.ToString(), "--hub", fixture.Cluster.Haproxy.HubUrl.ToString(),
+            "--admin-key", OdinHost.AdminKey, "--devices", "30", "--rate", "10", "--seconds", "2", "--out", report,
+        ]), writes: true, CancellationToken.None);
+
+        Assert.Equal(0, exit); // non-zero means lost, duplicated or out-of-order deliveries
+        using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        Assert.Equal(30, json.RootElement.GetProperty("connected").GetInt32());
+        Assert.InRange(json.RootElement.GetProperty("written").GetInt32(), 1, int.MaxValue);
+    }
+
     /// <summary>The gateway's own gauge, scraped from its Prometheus endpoint.</summary>
     internal static async Task<int> ConnectionsAsync(ProcessHost gateway) =>
         (int)(await PrometheusScrape.ReadAsync(gateway.BaseAddress, "odin_gateway_connections")
