@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Odin.Gateway;
 using Odin.Hosting.Auth;
+using Odin.Hosting.Caching;
 using Odin.Hosting.Common;
 using Odin.Hosting.Devices;
 using Odin.Hosting.Drives;
@@ -44,6 +45,7 @@ public static class OdinHostingApp
         services.AddOdinObservability(NotificationMetrics.MeterName);
 
         services.AddStorage(configuration);
+        services.AddLevel1Cache(configuration, redis);
         services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: [HealthTags.Ready]);
         services.AddOdinAuth(configuration, singleNode);
         services.AddSingleton<TenantStore>();

@@ -1,4 +1,5 @@
 using Dapper;
+using Odin.Hosting.Caching;
 using Odin.Hosting.Common;
 using Odin.Hosting.Storage;
 using Odin.Shared.Auth;
@@ -6,7 +7,7 @@ using Odin.Shared.Auth;
 namespace Odin.Hosting.Devices;
 
 /// <summary>Devices, their hashed secrets and their per-drive permissions.</summary>
-public sealed class DeviceStore(IDatabase database, TimeProvider time)
+public sealed class DeviceStore(IDatabase database, Level1Cache cache, TimeProvider time)
 {
     /// <summary>Registers a device; returns its id and its secret (shown once; only the hash is kept).</summary>
     public async Task<(Guid DeviceId, string Secret)> CreateAsync(
@@ -31,18 +32,24 @@ public sealed class DeviceStore(IDatabase database, TimeProvider time)
     public async Task<bool> RevokeAsync(Guid tenantId, Guid deviceId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
+        var revoked = await connection.ExecuteAsync(
             "UPDATE devices SET revoked_at = @now WHERE tenant_id = @tenantId AND id = @deviceId AND revoked_at IS NULL",
             new { tenantId, deviceId, now = time.GetUtcNow().ToUnixTimeMilliseconds() }) == 1;
+        await cache.RemoveAsync(ActiveKey(tenantId, deviceId), cancellationToken); // database first, then every instance's cache
+        return revoked;
     }
 
-    public async Task<bool> IsActiveAsync(Guid tenantId, Guid deviceId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>(
-            "SELECT COUNT(*) FROM devices WHERE tenant_id = @tenantId AND id = @deviceId AND revoked_at IS NULL",
-            new { tenantId, deviceId }) == 1;
-    }
+    /// <summary>Asked on every device REST call: cached, and removed on every instance when the device is revoked.</summary>
+    public async Task<bool> IsActiveAsync(Guid tenantId, Guid deviceId, CancellationToken cancellationToken = default) =>
+        await cache.GetOrSetAsync(ActiveKey(tenantId, deviceId), async ct =>
+        {
+            await using var connection = await database.OpenAsync(ct);
+            return await connection.ExecuteScalarAsync<int>(
+                "SELECT COUNT(*) FROM devices WHERE tenant_id = @tenantId AND id = @deviceId AND revoked_at IS NULL",
+                new { tenantId, deviceId }) == 1;
+        }, tenantId, isNegative: active => !active, cancellationToken);
+
+    private static string ActiveKey(Guid tenantId, Guid deviceId) => Level1Cache.TenantKey("device-active", tenantId, deviceId.ToString());
 
     /// <summary>The device's drive grants when <paramref name="secret"/> is its secret and it is not revoked; otherwise null.</summary>
     public async Task<IReadOnlyDictionary<Guid, DrivePermission>?> AuthenticateAsync(

@@ -1,9 +1,10 @@
 using Dapper;
+using Odin.Hosting.Caching;
 using Odin.Hosting.Storage;
 
 namespace Odin.Hosting.Drives;
 
-public sealed class DriveStore(IDatabase database, TimeProvider time)
+public sealed class DriveStore(IDatabase database, Level1Cache cache, TimeProvider time)
 {
     /// <summary>Creates a drive; null when the tenant already has one with this alias.</summary>
     public async Task<Drive?> CreateAsync(Guid tenantId, string alias, string name, CancellationToken cancellationToken = default)
@@ -13,7 +14,13 @@ public sealed class DriveStore(IDatabase database, TimeProvider time)
         var inserted = await connection.ExecuteAsync(
             "INSERT INTO drives (tenant_id, id, alias, name, created_at) VALUES (@tenantId, @Id, @Alias, @Name, @now) ON CONFLICT (tenant_id, alias) DO NOTHING",
             new { tenantId, drive.Id, drive.Alias, drive.Name, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
-        return inserted == 1 ? drive : null;
+        if (inserted != 1)
+        {
+            return null;
+        }
+
+        await cache.SetAsync(ExistsKey(tenantId, drive.Id), true, tenantId, cancellationToken);
+        return drive;
     }
 
     public async Task<IReadOnlyList<Drive>> ListAsync(Guid tenantId, CancellationToken cancellationToken = default)
@@ -23,10 +30,14 @@ public sealed class DriveStore(IDatabase database, TimeProvider time)
             "SELECT id AS Id, alias AS Alias, name AS Name FROM drives WHERE tenant_id = @tenantId ORDER BY alias", new { tenantId })];
     }
 
-    public async Task<bool> ExistsAsync(Guid tenantId, Guid driveId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>(
-            "SELECT COUNT(*) FROM drives WHERE tenant_id = @tenantId AND id = @driveId", new { tenantId, driveId }) == 1;
-    }
+    /// <summary>Asked on every file call: cached (drives are never deleted, only with their tenant).</summary>
+    public async Task<bool> ExistsAsync(Guid tenantId, Guid driveId, CancellationToken cancellationToken = default) =>
+        await cache.GetOrSetAsync(ExistsKey(tenantId, driveId), async ct =>
+        {
+            await using var connection = await database.OpenAsync(ct);
+            return await connection.ExecuteScalarAsync<int>(
+                "SELECT COUNT(*) FROM drives WHERE tenant_id = @tenantId AND id = @driveId", new { tenantId, driveId }) == 1;
+        }, tenantId, isNegative: exists => !exists, cancellationToken);
+
+    private static string ExistsKey(Guid tenantId, Guid driveId) => Level1Cache.TenantKey("drive-exists", tenantId, driveId.ToString());
 }

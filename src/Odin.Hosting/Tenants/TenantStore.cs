@@ -1,11 +1,12 @@
 using Dapper;
+using Odin.Hosting.Caching;
 using Odin.Hosting.Common;
 using Odin.Hosting.Storage;
 
 namespace Odin.Hosting.Tenants;
 
 /// <summary>Tenants and their owner tokens in the database: the source of truth the registry mirrors.</summary>
-public sealed class TenantStore(IDatabase database, TimeProvider time)
+public sealed class TenantStore(IDatabase database, Level1Cache cache, TimeProvider time)
 {
     private const string Columns = "id AS Id, domain AS Domain, disabled <> 0 AS Disabled";
 
@@ -72,15 +73,26 @@ public sealed class TenantStore(IDatabase database, TimeProvider time)
     public async Task<bool> DeleteAsync(string domain, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync("DELETE FROM tenants WHERE domain = @domain", new { domain }) == 1;
+        var id = await connection.ExecuteScalarAsync<string?>("DELETE FROM tenants WHERE domain = @domain RETURNING id", new { domain });
+        if (id is null)
+        {
+            return false;
+        }
+
+        await cache.RemoveTenantAsync(Guid.Parse(id), cancellationToken); // its tokens, devices and drives, on every instance
+        return true;
     }
 
     /// <summary>True when <paramref name="ownerToken"/> is an owner token of <paramref name="tenantId"/>.</summary>
+    /// <remarks>Asked on every owner call: cached by the token's hash (never the token itself).</remarks>
     public async Task<bool> IsOwnerTokenAsync(Guid tenantId, string ownerToken, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>(
-            "SELECT COUNT(*) FROM owner_tokens WHERE token_hash = @hash AND tenant_id = @tenantId",
-            new { hash = Secrets.Hash(ownerToken), tenantId }) == 1;
+        var hash = Secrets.Hash(ownerToken);
+        return await cache.GetOrSetAsync(Level1Cache.TenantKey("owner-token", tenantId, hash), async ct =>
+        {
+            await using var connection = await database.OpenAsync(ct);
+            return await connection.ExecuteScalarAsync<int>(
+                "SELECT COUNT(*) FROM owner_tokens WHERE token_hash = @hash AND tenant_id = @tenantId", new { hash, tenantId }) == 1;
+        }, tenantId, isNegative: valid => !valid, cancellationToken);
     }
 }

@@ -12,6 +12,12 @@ public sealed class RedisNames(string prefix)
     /// <summary>Pub/sub channel of one notification shard (see <c>NotificationShards</c>).</summary>
     public string NotificationShard(int shard) => $"{Prefix}:notify:{shard}";
 
+    /// <summary>Name of Odin.Hosting's FusionCache: it names the cache's backplane channel too.</summary>
+    public string CacheName => $"{Prefix}:cache";
+
+    /// <summary>Prefix of every key the cache keeps in Redis (its distributed level).</summary>
+    public string CacheKeyPrefix => $"{Prefix}:c:";
+
     /// <summary>Pub/sub channel of one broker topic.</summary>
     public string Topic(string topic) => $"{Prefix}:topic:{topic}";
 

@@ -34,9 +34,10 @@ public abstract class StorageContract : IAsyncLifetime
         _database = StorageComposition.Create(await CreateDatabaseAsync());
         Assert.Equal(2, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
         var time = TimeProvider.System;
-        Tenants = new TenantStore(_database, time);
-        Drives = new DriveStore(_database, time);
-        Devices = new DeviceStore(_database, time);
+        var cache = TestCaches.Memory();
+        Tenants = new TenantStore(_database, cache, time);
+        Drives = new DriveStore(_database, cache, time);
+        Devices = new DeviceStore(_database, cache, time);
         Files = new FileStore(_database, time, new DispatchSignal());
         Outbox = new NotificationOutbox(_database);
     }
