@@ -7,6 +7,7 @@ using Odin.Hosting.Common;
 using Odin.Hosting.Devices;
 using Odin.Hosting.Drives;
 using Odin.Hosting.Files;
+using Odin.Hosting.LastSeen;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Storage;
 using Odin.Hosting.Tenants;
@@ -54,6 +55,10 @@ public static class OdinHostingApp
         services.AddSingleton<DriveStore>();
         services.AddSingleton<DeviceStore>();
         services.AddSingleton<FileStore>();
+        services.AddSingleton<LastSeenTracker>();
+        services.AddSingleton<LastSeenStore>();
+        services.AddHostedService<LastSeenFlusher>();
+        services.AddOptions<LastSeenOptions>().Bind(configuration.GetSection(LastSeenOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Files.FileOptions>().Bind(configuration.GetSection(Files.FileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<StartupTasks>();
 

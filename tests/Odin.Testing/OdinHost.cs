@@ -46,6 +46,7 @@ public sealed class OdinHost : IAsyncDisposable
             ["Odin:Auth:SigningKeyPath"] = Path.Combine(dataFolder, "signing-key.pem"),
             ["Odin:Admin:ApiKey"] = AdminKey,
             ["Odin:Notifications:PollInterval"] = "00:00:00.200",
+            ["Odin:LastSeen:FlushInterval"] = "00:00:00.200",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

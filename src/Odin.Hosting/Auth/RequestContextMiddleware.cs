@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Odin.Hosting.Common;
 using Odin.Hosting.Devices;
+using Odin.Hosting.LastSeen;
 using Odin.Hosting.Tenants;
 using Odin.Shared.Auth;
 
@@ -20,6 +21,7 @@ internal sealed class RequestContextMiddleware(
     IdentityRegistry registry,
     TenantStore tenants,
     DeviceStore devices,
+    LastSeenTracker lastSeen,
     IOptions<AdminOptions> admin)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -83,9 +85,13 @@ internal sealed class RequestContextMiddleware(
         var isJwt = token.Count(c => c == '.') == 2;
         if (!isJwt && access.Allowed.Contains(CallerKind.Owner))
         {
-            return await tenants.IsOwnerTokenAsync(tenant.Id, token, context.RequestAborted)
-                ? Admit(context, new Caller(CallerKind.Owner))
-                : Unauthorized(context, "The owner token is not valid for this identity.");
+            if (!await tenants.IsOwnerTokenAsync(tenant.Id, token, context.RequestAborted))
+            {
+                return Unauthorized(context, "The owner token is not valid for this identity.");
+            }
+
+            lastSeen.Seen(tenant.Id, LastSeenStore.Owner);
+            return Admit(context, new Caller(CallerKind.Owner));
         }
 
         if (!isJwt || !access.Allowed.Contains(CallerKind.Device))
@@ -110,6 +116,7 @@ internal sealed class RequestContextMiddleware(
             return Unauthorized(context, "The device has been revoked.");
         }
 
+        lastSeen.Seen(tenant.Id, device.DeviceId.ToString());
         return Admit(context, new Caller(CallerKind.Device, device));
     }
 

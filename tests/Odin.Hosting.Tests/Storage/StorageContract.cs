@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Odin.Hosting.Devices;
 using Odin.Hosting.Drives;
 using Odin.Hosting.Files;
+using Odin.Hosting.LastSeen;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Storage;
 using Odin.Hosting.Tenants;
@@ -26,13 +27,15 @@ public abstract class StorageContract : IAsyncLifetime
 
     protected NotificationOutbox Outbox { get; private set; } = null!;
 
+    protected LastSeenStore LastSeen { get; private set; } = null!;
+
     protected abstract Task<DatabaseOptions> CreateDatabaseAsync();
 
     public async Task InitializeAsync()
     {
         GuidAsTextHandler.Register();
         _database = StorageComposition.Create(await CreateDatabaseAsync());
-        Assert.Equal(2, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
+        Assert.Equal(3, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
         var time = TimeProvider.System;
         var cache = TestCaches.Memory();
         Tenants = new TenantStore(_database, cache, time);
@@ -40,6 +43,7 @@ public abstract class StorageContract : IAsyncLifetime
         Devices = new DeviceStore(_database, cache, time);
         Files = new FileStore(_database, time, new DispatchSignal());
         Outbox = new NotificationOutbox(_database);
+        LastSeen = new LastSeenStore(_database);
     }
 
     public async Task DisposeAsync()
@@ -66,6 +70,33 @@ public abstract class StorageContract : IAsyncLifetime
         Assert.True(await Tenants.IsOwnerTokenAsync(tenant.Id, ownerToken));
         Assert.False(await Tenants.IsOwnerTokenAsync(other.Id, ownerToken));
         Assert.False(await Tenants.IsOwnerTokenAsync(tenant.Id, ownerToken + "x"));
+    }
+
+    [Fact]
+    public async Task Concurrent_last_seen_flushes_from_many_instances_never_move_a_time_backwards()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("samwise.example"))!.Value;
+        var subjects = new[] { LastSeenStore.Owner, Guid.NewGuid().ToString(), Guid.NewGuid().ToString() };
+        var random = new Random(7);
+        // Eight "instances", each flushing batches of its own sightings, in any order against each other.
+        var batches = Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, 10)
+            .Select(_ => subjects.Select(s => (tenant.Id, s, (long)random.Next(1, 1_000_000))).ToList()).ToList()).ToList();
+        await Task.WhenAll(batches.Select(async instance =>
+        {
+            foreach (var batch in instance)
+            {
+                await LastSeen.FlushAsync(batch);
+            }
+        }));
+
+        foreach (var subject in subjects)
+        {
+            var latest = batches.SelectMany(i => i).SelectMany(b => b).Where(x => x.Item2 == subject).Max(x => x.Item3);
+            Assert.Equal(latest, await LastSeen.GetAsync(tenant.Id, subject));
+        }
+
+        await LastSeen.FlushAsync([(tenant.Id, LastSeenStore.Owner, 1)]);
+        Assert.NotEqual(1, await LastSeen.GetAsync(tenant.Id, LastSeenStore.Owner));
     }
 
     [Fact]
