@@ -17,6 +17,7 @@ try
         "compare" => await CompareCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "run" => await RunCommand.RunAsync(new Arguments(args[1..]), writes: true, stop.Token),
         "devices" => await RunCommand.RunAsync(new Arguments(args[1..]), writes: false, stop.Token),
+        "cache" => await CacheCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         _ => Usage(),
     };
 }
@@ -31,5 +32,6 @@ static int Usage()
     Console.Error.WriteLine($"usage: Odin.LoadTest {ListenCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {CompareCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {RunCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {CacheCommand.Usage}");
     return 2;
 }

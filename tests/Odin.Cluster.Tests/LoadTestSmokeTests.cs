@@ -29,4 +29,10 @@ public sealed class LoadTestSmokeTests
             File.Delete(output);
         }
     }
+
+    [Fact]
+    public async Task A_small_cache_benchmark_runs_hit_paths_and_cross_instance_invalidation()
+    {
+        Assert.Equal(0, await CacheCommand.RunAsync(new Arguments(["--hits", "1000", "--rounds", "1", "--samples", "20"]), CancellationToken.None));
+    }
 }

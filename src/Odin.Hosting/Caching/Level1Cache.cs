@@ -21,9 +21,17 @@ public sealed class Level1Cache(IFusionCache cache, IOptions<Level1CacheOptions>
     /// The cached value, or the factory's (run once however many callers ask at once). A result that
     /// <paramref name="isNegative"/> calls "absent" is kept only <see cref="Level1CacheOptions.NegativeDuration"/>.
     /// </summary>
-    public ValueTask<T> GetOrSetAsync<T>(
-        string key, Func<CancellationToken, Task<T>> factory, Guid tenantId, Func<T, bool>? isNegative = null, CancellationToken cancellationToken = default) =>
-        cache.GetOrSetAsync<T>(
+    public async ValueTask<T> GetOrSetAsync<T>(
+        string key, Func<CancellationToken, Task<T>> factory, Guid tenantId, Func<T, bool>? isNegative = null, CancellationToken cancellationToken = default)
+    {
+        // The hit path first: no closure or factory delegate is built when the value is there.
+        var hit = await cache.TryGetAsync<T>(key, token: cancellationToken);
+        if (hit.HasValue)
+        {
+            return hit.Value;
+        }
+
+        return await cache.GetOrSetAsync<T>(
             key,
             async (context, ct) =>
             {
@@ -33,10 +41,12 @@ public sealed class Level1Cache(IFusionCache cache, IOptions<Level1CacheOptions>
                     context.Options.Duration = options.Value.NegativeDuration;
                 }
 
+                // Tags are given here, on a miss only (adaptive caching), so a hit builds no tag string.
+                context.Tags = [TenantTag(tenantId)];
                 return value;
             },
-            tags: [TenantTag(tenantId)],
             token: cancellationToken);
+    }
 
     public ValueTask SetAsync<T>(string key, T value, Guid tenantId, CancellationToken cancellationToken = default) =>
         cache.SetAsync(key, value, tags: [TenantTag(tenantId)], token: cancellationToken);
