@@ -37,26 +37,26 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
         foreach (var i in new[] { 1, 2 })
         {
             // The factory would say "miss": seeing v1 means it came from Redis, not from this instance's database.
-            await Eventually.TrueAsync(async () => await Cache(i).GetOrSetAsync(key, _ => Task.FromResult("miss"), tenant) == "v1", $"instance {i} to see v1");
+            await Eventually.TrueAsync(async () => await Cache(i).GetOrSetAsync(key, _ => Task.FromResult("miss")) == "v1", $"instance {i} to see v1");
         }
 
         await Cache(0).SetAsync(key, "v2", tenant);
         await Cache(2).SetAsync(other, "o", tenant);
         foreach (var i in new[] { 1, 2 })
         {
-            await Eventually.TrueAsync(async () => await Cache(i).GetOrSetAsync(key, _ => Task.FromResult("miss"), tenant) == "v2", $"instance {i} to see v2");
+            await Eventually.TrueAsync(async () => await Cache(i).GetOrSetAsync(key, _ => Task.FromResult("miss")) == "v2", $"instance {i} to see v2");
         }
 
         await Cache(1).RemoveAsync(key);
         foreach (var i in new[] { 0, 2 })
         {
-            await Eventually.TrueAsync(async () => await Cache(i).GetOrSetAsync(key, _ => Task.FromResult("reloaded"), tenant) == "reloaded", $"instance {i} to drop the removed entry");
+            await Eventually.TrueAsync(async () => await Cache(i).GetOrSetAsync(key, _ => Task.FromResult("reloaded")) == "reloaded", $"instance {i} to drop the removed entry");
         }
 
         await Cache(0).RemoveTenantAsync(tenant);
         foreach (var i in new[] { 0, 1, 2 })
         {
-            await Eventually.TrueAsync(async () => await Cache(i).GetOrSetAsync(other, _ => Task.FromResult("gone"), tenant) == "gone", $"instance {i} to drop the tagged entry");
+            await Eventually.TrueAsync(async () => await Cache(i).GetOrSetAsync(other, _ => Task.FromResult("gone")) == "gone", $"instance {i} to drop the tagged entry");
         }
     }
 
@@ -119,8 +119,8 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
         await Eventually.TrueAsync(async () =>
         {
             await Cache(0).SetAsync(key, "fresh", tenant.TenantId);
-            return await Cache(1).GetOrSetAsync(key, _ => Task.FromResult("miss"), tenant.TenantId) == "fresh"
-                && await Cache(2).GetOrSetAsync(key, _ => Task.FromResult("miss"), tenant.TenantId) == "fresh";
+            return await Cache(1).GetOrSetAsync(key, _ => Task.FromResult("miss")) == "fresh"
+                && await Cache(2).GetOrSetAsync(key, _ => Task.FromResult("miss")) == "fresh";
         }, "every instance to share cache entries again after Redis returned", TimeSpan.FromSeconds(30));
     }
 }

@@ -3,7 +3,7 @@ using Odin.Testing;
 namespace Odin.Cluster.Tests;
 
 /// <summary>
-/// One real Redis and PostgreSQL with one in-process cluster (2 Hosting, 2 Gateways) for the tests that
+/// One real Redis and PostgreSQL with one in-process cluster (3 Hosting, 2 Gateways) for the tests that
 /// only create their own tenants. Tests that stop servers make their own.
 /// </summary>
 [CollectionDefinition(Name)]
@@ -22,7 +22,7 @@ public sealed class SharedCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Task.WhenAll(_redis.InitializeAsync(), _postgres.InitializeAsync());
-        Cluster = await InProcessCluster.StartAsync(_redis, _postgres);
+        Cluster = await InProcessCluster.StartAsync(_redis, _postgres, hostingCount: 3);
     }
 
     public async Task DisposeAsync()

@@ -11,7 +11,7 @@ namespace Odin.Hosting.Caching;
 /// </summary>
 public sealed class Level1Cache(IFusionCache cache, IOptions<Level1CacheOptions> options)
 {
-    /// <summary>The tag every entry of a tenant carries, so deleting a tenant drops them all at once.</summary>
+    /// <summary>The tag of a tenant's entries set with <see cref="SetAsync{T}"/>, so they can be dropped all at once.</summary>
     public static string TenantTag(Guid tenantId) => $"t:{tenantId}";
 
     /// <summary>A key within a tenant: <c>{kind}:{tenant}:{id}</c>.</summary>
@@ -21,8 +21,13 @@ public sealed class Level1Cache(IFusionCache cache, IOptions<Level1CacheOptions>
     /// The cached value, or the factory's (run once however many callers ask at once). A result that
     /// <paramref name="isNegative"/> calls "absent" is kept only <see cref="Level1CacheOptions.NegativeDuration"/>.
     /// </summary>
+    /// <remarks>
+    /// These per-request entries carry no tag: FusionCache checks an entry's tags on every read, which halves
+    /// the hit path (docs/benchmarks.md). They need none: a deleted tenant's entries are unreachable (its host
+    /// answers 404 before any lookup) and expire after <see cref="Level1CacheOptions.Duration"/>.
+    /// </remarks>
     public async ValueTask<T> GetOrSetAsync<T>(
-        string key, Func<CancellationToken, Task<T>> factory, Guid tenantId, Func<T, bool>? isNegative = null, CancellationToken cancellationToken = default)
+        string key, Func<CancellationToken, Task<T>> factory, Func<T, bool>? isNegative = null, CancellationToken cancellationToken = default)
     {
         // The hit path first: no closure or factory delegate is built when the value is there.
         var hit = await cache.TryGetAsync<T>(key, token: cancellationToken);
@@ -41,8 +46,6 @@ public sealed class Level1Cache(IFusionCache cache, IOptions<Level1CacheOptions>
                     context.Options.Duration = options.Value.NegativeDuration;
                 }
 
-                // Tags are given here, on a miss only (adaptive caching), so a hit builds no tag string.
-                context.Tags = [TenantTag(tenantId)];
                 return value;
             },
             token: cancellationToken);

@@ -47,7 +47,7 @@ public sealed class DeviceStore(IDatabase database, Level1Cache cache, TimeProvi
             return await connection.ExecuteScalarAsync<int>(
                 "SELECT COUNT(*) FROM devices WHERE tenant_id = @tenantId AND id = @deviceId AND revoked_at IS NULL",
                 new { tenantId, deviceId }) == 1;
-        }, tenantId, isNegative: active => !active, cancellationToken);
+        }, isNegative: active => !active, cancellationToken: cancellationToken);
 
     private static string ActiveKey(Guid tenantId, Guid deviceId) => Level1Cache.TenantKey("device-active", tenantId, deviceId.ToString());
 

@@ -14,13 +14,8 @@ public sealed class DriveStore(IDatabase database, Level1Cache cache, TimeProvid
         var inserted = await connection.ExecuteAsync(
             "INSERT INTO drives (tenant_id, id, alias, name, created_at) VALUES (@tenantId, @Id, @Alias, @Name, @now) ON CONFLICT (tenant_id, alias) DO NOTHING",
             new { tenantId, drive.Id, drive.Alias, drive.Name, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
-        if (inserted != 1)
-        {
-            return null;
-        }
-
-        await cache.SetAsync(ExistsKey(tenantId, drive.Id), true, tenantId, cancellationToken);
-        return drive;
+        // No cache entry to fix: the id is new, so no lookup can have cached it as absent.
+        return inserted == 1 ? drive : null;
     }
 
     public async Task<IReadOnlyList<Drive>> ListAsync(Guid tenantId, CancellationToken cancellationToken = default)
@@ -37,7 +32,7 @@ public sealed class DriveStore(IDatabase database, Level1Cache cache, TimeProvid
             await using var connection = await database.OpenAsync(ct);
             return await connection.ExecuteScalarAsync<int>(
                 "SELECT COUNT(*) FROM drives WHERE tenant_id = @tenantId AND id = @driveId", new { tenantId, driveId }) == 1;
-        }, tenantId, isNegative: exists => !exists, cancellationToken);
+        }, isNegative: exists => !exists, cancellationToken: cancellationToken);
 
     private static string ExistsKey(Guid tenantId, Guid driveId) => Level1Cache.TenantKey("drive-exists", tenantId, driveId.ToString());
 }
