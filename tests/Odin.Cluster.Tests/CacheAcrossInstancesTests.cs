@@ -15,7 +15,8 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Task.WhenAll(_redis.InitializeAsync(), _postgres.InitializeAsync());
-        _cluster = await InProcessCluster.StartAsync(_redis, _postgres, hostingCount: 3, gatewayCount: 1);
+        _cluster = await InProcessCluster.StartAsync(_redis, _postgres, hostingCount: 3, gatewayCount: 1,
+            new Dictionary<string, string?> { ["Odin:Cache:Duration"] = CacheDuration.ToString() });
     }
 
     public async Task DisposeAsync()
@@ -24,6 +25,9 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
         await _redis.DisposeAsync();
         await _postgres.DisposeAsync();
     }
+
+    /// <summary>Short, so the test of a missed invalidation can wait it out.</summary>
+    private static readonly TimeSpan CacheDuration = TimeSpan.FromSeconds(3);
 
     private Level1Cache Cache(int instance) => _cluster.Hosting[instance].Services.GetRequiredService<Level1Cache>();
 
@@ -122,5 +126,31 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
             return await Cache(1).GetOrSetAsync(key, _ => Task.FromResult("miss")) == "fresh"
                 && await Cache(2).GetOrSetAsync(key, _ => Task.FromResult("miss")) == "fresh";
         }, "every instance to share cache entries again after Redis returned", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task An_invalidation_missed_while_Redis_was_down_outlives_no_entry_beyond_its_duration()
+    {
+        var api = Enumerable.Range(0, 3).Select(i => new OdinApi(_cluster.Hosting[i].CreateClient())).ToList();
+        var tenant = await api[0].CreateTenantAsync();
+        var drive = await tenant.CreateDriveAsync("docs");
+        var device = await tenant.CreateDeviceAsync((drive, "read"));
+        async Task<HttpStatusCode> ReadOnB()
+        {
+            using var response = await api[1].SendAsync(HttpMethod.Get, $"/api/v1/drives/{drive}/changes", device.AccessToken, tenant.Domain);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await ReadOnB()); // B caches "active"
+        _redis.Kill();
+        using (var revoke = await tenant.OwnerAsync(HttpMethod.Delete, $"/api/v1/owner/devices/{device.DeviceId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode); // on A, with Redis down: the backplane cannot tell B
+        }
+
+        var revokedAt = DateTime.UtcNow;
+        await _redis.StartAsync();
+        await Eventually.TrueAsync(async () => await ReadOnB() == HttpStatusCode.Unauthorized, "B to refuse the device once its entry expired", CacheDuration * 3);
+        Assert.InRange(DateTime.UtcNow - revokedAt, TimeSpan.Zero, CacheDuration + TimeSpan.FromSeconds(2));
     }
 }

@@ -22,7 +22,9 @@ public sealed class InProcessCluster : IAsyncDisposable
 
     public IReadOnlyList<GatewayHost> Gateways { get; }
 
-    public static async Task<InProcessCluster> StartAsync(RedisServer redis, PostgresServer postgres, int hostingCount = 2, int gatewayCount = 2)
+    /// <param name="hostingSettings">More configuration for the Hosting instances (colon form).</param>
+    public static async Task<InProcessCluster> StartAsync(
+        RedisServer redis, PostgresServer postgres, int hostingCount = 2, int gatewayCount = 2, IReadOnlyDictionary<string, string?>? hostingSettings = null)
     {
         var folder = Directory.CreateTempSubdirectory("odin-cluster-").FullName;
         var keyPath = Path.Combine(folder, "signing-key.pem");
@@ -34,15 +36,19 @@ public sealed class InProcessCluster : IAsyncDisposable
             ["Odin:Redis:Configuration"] = redis.ConnectionString,
             ["Odin:Redis:ChannelPrefix"] = prefix,
         };
-        var hostingSettings = new Dictionary<string, string?>(shared)
+        var hostingConfiguration = new Dictionary<string, string?>(shared)
         {
             ["Odin:Database:Provider"] = "Postgres",
             ["Odin:Database:ConnectionString"] = database,
             ["Odin:Auth:SigningKeyPath"] = keyPath,
         };
+        foreach (var (key, value) in hostingSettings ?? new Dictionary<string, string?>())
+        {
+            hostingConfiguration[key] = value;
+        }
 
         var hosting = await Task.WhenAll(Enumerable.Range(0, hostingCount).Select(i =>
-            OdinHost.StartAsync(hostingSettings, Directory.CreateDirectory(Path.Combine(folder, $"hosting{i}")).FullName)));
+            OdinHost.StartAsync(hostingConfiguration, Directory.CreateDirectory(Path.Combine(folder, $"hosting{i}")).FullName)));
         var gateways = await Task.WhenAll(Enumerable.Range(0, gatewayCount).Select(i =>
         {
             var settings = new Dictionary<string, string?>(shared);

@@ -75,7 +75,7 @@ public static class DeviceEndpoints
     }
 
     private static async Task<IResult> RevokeAsync(
-        Guid deviceId, HttpContext context, DeviceStore devices, DeviceRevocations revocations, IOptions<AuthOptions> options)
+        Guid deviceId, HttpContext context, DeviceStore devices, DeviceRevocations revocations, IOptions<AuthOptions> options, ILoggerFactory loggers)
     {
         var tenant = context.Tenant();
         if (!await devices.RevokeAsync(tenant.Id, deviceId, context.RequestAborted))
@@ -85,7 +85,17 @@ public static class DeviceEndpoints
 
         // The database refuses new tokens; this closes live connections on every gateway and makes the
         // gateways refuse tokens issued before now, for as long as one of them (plus clock skew) can live.
-        await revocations.RevokeAsync(new DeviceRevoked(tenant.Id, deviceId), options.Value.DeviceTokenLifetime + TimeSpan.FromMinutes(1));
+        try
+        {
+            await revocations.RevokeAsync(new DeviceRevoked(tenant.Id, deviceId), options.Value.DeviceTokenLifetime + TimeSpan.FromMinutes(1));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Redis is away: the revocation stands (no tokens, no REST calls), but live connections end only
+            // when their token expires. Say so in the log rather than fail the request.
+            loggers.CreateLogger(typeof(DeviceEndpoints)).LogWarning(ex, "Device {DeviceId} is revoked, but its live connections could not be told to close", deviceId);
+        }
+
         return TypedResults.NoContent();
     }
 
