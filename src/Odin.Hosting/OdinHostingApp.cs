@@ -58,6 +58,7 @@ public static class OdinHostingApp
         services.AddSingleton<LastSeenTracker>();
         services.AddSingleton<LastSeenStore>();
         services.AddHostedService<LastSeenFlusher>();
+        services.AddHostedService<LastSeenPruner>();
         services.AddOptions<LastSeenOptions>().Bind(configuration.GetSection(LastSeenOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Files.FileOptions>().Bind(configuration.GetSection(Files.FileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<StartupTasks>();

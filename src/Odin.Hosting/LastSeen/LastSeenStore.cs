@@ -8,6 +8,9 @@ public sealed class LastSeenStore(IDatabase database)
 {
     public const string Owner = "owner";
 
+    /// <summary>PostgreSQL advisory lock key of the prune ("odlastsn"): one instance prunes at a time.</summary>
+    public const long PruneLockKey = 0x6F646C617374736E;
+
     public async Task FlushAsync(IReadOnlyCollection<(Guid TenantId, string Subject, long SeenAt)> sightings, CancellationToken cancellationToken = default)
     {
         if (sightings.Count == 0)
@@ -25,6 +28,24 @@ public sealed class LastSeenStore(IDatabase database)
             """,
             sightings.Select(s => new { s.TenantId, s.Subject, s.SeenAt }), write.Transaction);
         await write.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes times older than <paramref name="cutoff"/> (Unix ms). Returns how many, or null when another
+    /// instance is pruning right now (PostgreSQL: a transaction-scoped advisory lock), so one instance does it.
+    /// </summary>
+    public async Task<int?> PruneAsync(long cutoff, CancellationToken cancellationToken = default)
+    {
+        await using var write = await database.BeginWriteAsync(cancellationToken);
+        if (database.Provider == DatabaseProvider.Postgres
+            && !await write.Connection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_xact_lock(@PruneLockKey)", new { PruneLockKey }, write.Transaction))
+        {
+            return null;
+        }
+
+        var deleted = await write.Connection.ExecuteAsync("DELETE FROM last_seen WHERE seen_at < @cutoff", new { cutoff }, write.Transaction);
+        await write.CommitAsync(cancellationToken);
+        return deleted;
     }
 
     public async Task<long?> GetAsync(Guid tenantId, string subject, CancellationToken cancellationToken = default)

@@ -100,6 +100,17 @@ public abstract class StorageContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pruning_removes_only_times_older_than_the_cutoff()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("lobelia.example"))!.Value;
+        await LastSeen.FlushAsync([(tenant.Id, "old", 1_000), (tenant.Id, "new", 5_000)]);
+
+        Assert.Equal(1, await LastSeen.PruneAsync(cutoff: 2_000));
+        Assert.Null(await LastSeen.GetAsync(tenant.Id, "old"));
+        Assert.Equal(5_000, await LastSeen.GetAsync(tenant.Id, "new"));
+    }
+
+    [Fact]
     public async Task The_nearest_registered_parent_domain_is_found()
     {
         var (tenant, _) = (await Tenants.CreateAsync("shire.example"))!.Value;
@@ -251,9 +262,30 @@ public sealed class SqliteStorageTests : StorageContract, IDisposable
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresStorageTests(Odin.Testing.PostgresServer postgres) : StorageContract
 {
-    protected override async Task<DatabaseOptions> CreateDatabaseAsync() => new()
+    private string _connectionString = "";
+
+    protected override async Task<DatabaseOptions> CreateDatabaseAsync()
     {
-        Provider = DatabaseProvider.Postgres,
-        ConnectionString = await postgres.CreateDatabaseAsync(),
-    };
+        _connectionString = await postgres.CreateDatabaseAsync();
+        return new() { Provider = DatabaseProvider.Postgres, ConnectionString = _connectionString };
+    }
+
+    [Fact]
+    public async Task One_instance_prunes_at_a_time()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("otho.example"))!.Value;
+        await LastSeen.FlushAsync([(tenant.Id, "old", 1_000)]);
+
+        // Another instance is pruning (it holds the lock): this one skips.
+        await using (var other = new Npgsql.NpgsqlConnection(_connectionString))
+        {
+            await other.OpenAsync();
+            await other.ExecuteAsync("SELECT pg_advisory_lock(@key)", new { key = LastSeenStore.PruneLockKey });
+            Assert.Null(await LastSeen.PruneAsync(cutoff: 2_000));
+            Assert.Equal(1_000, await LastSeen.GetAsync(tenant.Id, "old"));
+            await other.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = LastSeenStore.PruneLockKey });
+        }
+
+        Assert.Equal(1, await LastSeen.PruneAsync(cutoff: 2_000));
+    }
 }
