@@ -68,6 +68,7 @@ public static class OdinHostingApp
         services.AddSingleton<NotificationMetrics>();
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<NotificationDispatcher>();
+        services.AddHostedService<DispatchWakeRelay>();
 
         if (singleNode)
         {
