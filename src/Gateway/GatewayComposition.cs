@@ -24,7 +24,7 @@ public static class GatewayComposition
     {
         var redis = configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
         var section = configuration.GetSection(GatewayOptions.Section);
-        services.AddOptions<GatewayOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<GatewayOptions>(configuration, GatewayOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddOdinClusterPrimitives(redis);
         services.AddOdinObservability(GatewayMetrics.MeterName);

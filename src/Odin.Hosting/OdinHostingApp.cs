@@ -59,14 +59,14 @@ public static class OdinHostingApp
         services.AddSingleton<LastSeenStore>();
         services.AddHostedService<LastSeenFlusher>();
         services.AddHostedService<LastSeenPruner>();
-        services.AddOptions<LastSeenOptions>().Bind(configuration.GetSection(LastSeenOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<Files.FileOptions>().Bind(configuration.GetSection(Files.FileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<LastSeenOptions>(configuration, LastSeenOptions.Section);
+        services.AddValidatedOptions<Files.FileOptions>(configuration, Files.FileOptions.Section);
         services.AddSingleton<StartupTasks>();
 
         services.AddSingleton<NotificationOutbox>();
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<NotificationMetrics>();
-        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<NotificationOptions>(configuration, NotificationOptions.Section);
         services.AddHostedService<NotificationDispatcher>();
         services.AddHostedService<DispatchWakeRelay>();
 

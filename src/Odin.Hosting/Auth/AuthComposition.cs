@@ -15,7 +15,7 @@ public static class AuthComposition
     public static IServiceCollection AddOdinAuth(this IServiceCollection services, IConfiguration configuration, bool singleNode)
     {
         var auth = configuration.GetSection(AuthOptions.Section);
-        services.AddOptions<AuthOptions>().Bind(auth).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<AuthOptions>(configuration, AuthOptions.Section);
         var keyPath = auth["SigningKeyPath"] is { Length: > 0 } configured ? configured : (singleNode ? "data/signing-key.pem" : "");
         if (keyPath.Length == 0)
         {

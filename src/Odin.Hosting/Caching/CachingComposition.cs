@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Odin.Shared;
 using Odin.Shared.Redis;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
@@ -17,7 +18,7 @@ public static class CachingComposition
     public static IServiceCollection AddLevel1Cache(this IServiceCollection services, IConfiguration configuration, RedisOptions redis)
     {
         var options = configuration.GetSection(Level1CacheOptions.Section).Get<Level1CacheOptions>() ?? new Level1CacheOptions();
-        services.AddOptions<Level1CacheOptions>().Bind(configuration.GetSection(Level1CacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<Level1CacheOptions>(configuration, Level1CacheOptions.Section);
         var names = new RedisNames(redis.ChannelPrefix);
         var builder = services.AddFusionCache(names.CacheName)
             .WithOptions(fusion =>
