@@ -16,6 +16,7 @@ public sealed class ThroughHaproxyTests(ProcessClusterFixture fixture, ITestOutp
         Assert.Equal(200, perGateway.Sum());
         Assert.All(perGateway, n => Assert.InRange(n, 50, 150));
 
+        var deliveredBefore = await DeliveredAsync(); // the other test of this class may have run first
         var written = await devices.WriteAsync(10);
         await devices.WaitForAllAsync(written);
         foreach (var (tenant, drive, recorders) in devices.Tenants)
@@ -26,6 +27,9 @@ public sealed class ThroughHaproxyTests(ProcessClusterFixture fixture, ITestOutp
                 Assert.All(r.Received, n => Assert.Equal((tenant.TenantId, drive), (n.TenantId, n.DriveId!.Value)));
             });
         }
+
+        // Each gateway counted what it delivered: together, every delivery, once.
+        await Eventually.TrueAsync(async () => await DeliveredAsync() - deliveredBefore == 2000, "the gateways to count 2000 deliveries");
 
         // Reported, not asserted (timing belongs in benchmarks): commit-to-device latency across instances.
         var latencies = devices.All.SelectMany(r => r.LatenciesMs).Order().ToList();
@@ -47,6 +51,17 @@ public sealed class ThroughHaproxyTests(ProcessClusterFixture fixture, ITestOutp
         using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(report));
         Assert.Equal(30, json.RootElement.GetProperty("connected").GetInt32());
         Assert.InRange(json.RootElement.GetProperty("written").GetInt32(), 1, int.MaxValue);
+    }
+
+    private async Task<double> DeliveredAsync()
+    {
+        var sum = 0.0;
+        foreach (var gateway in fixture.Cluster.Gateways)
+        {
+            sum += await PrometheusScrape.ReadAsync(gateway.BaseAddress, "odin_gateway_notifications_delivered_total") ?? 0;
+        }
+
+        return sum;
     }
 
     /// <summary>The gateway's own gauge, scraped from its Prometheus endpoint.</summary>
