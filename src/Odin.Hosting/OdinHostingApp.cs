@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Odin.Gateway;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Caching;
+using Odin.Hosting.Cluster;
 using Odin.Hosting.Common;
 using Odin.Hosting.Devices;
 using Odin.Hosting.Drives;
@@ -47,6 +48,7 @@ public static class OdinHostingApp
 
         services.AddStorage(configuration);
         services.AddLevel1Cache(configuration, redis);
+        services.AddLeaderElection(configuration, redis);
         services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: [HealthTags.Ready]);
         services.AddOdinAuth(configuration, singleNode);
         services.AddSingleton<TenantStore>();
@@ -102,6 +104,7 @@ public static class OdinHostingApp
         app.MapJwks();
         app.MapOpenApi();
         app.MapOdinObservability();
+        app.MapLeaderStatus();
         if (singleNode)
         {
             app.MapOdinGateway();

@@ -19,6 +19,7 @@ public sealed class OdinHost : IAsyncDisposable
     public const string AdminKey = "test-admin-key";
 
     private readonly WebApplication _app;
+    private bool _disposed;
 
     private OdinHost(WebApplication app, string dataFolder)
     {
@@ -65,8 +66,15 @@ public sealed class OdinHost : IAsyncDisposable
 
     public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
 
+    /// <summary>Stops the host (a test may stop one early; the cluster disposing it again is harmless).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

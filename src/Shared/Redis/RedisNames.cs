@@ -18,6 +18,12 @@ public sealed class RedisNames(string prefix)
     /// <summary>Prefix of every key the cache keeps in Redis (its distributed level).</summary>
     public string CacheKeyPrefix => $"{Prefix}:c:";
 
+    /// <summary>The leader's lease (value: holder and term).</summary>
+    public string LeaderLease => $"{Prefix}:leader";
+
+    /// <summary>The counter fencing tokens come from (INCR: only grows).</summary>
+    public string LeaderFence => $"{Prefix}:leader:fence";
+
     /// <summary>Pub/sub channel of one broker topic.</summary>
     public string Topic(string topic) => $"{Prefix}:topic:{topic}";
 

@@ -35,7 +35,7 @@ public abstract class StorageContract : IAsyncLifetime
     {
         GuidAsTextHandler.Register();
         _database = StorageComposition.Create(await CreateDatabaseAsync());
-        Assert.Equal(3, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
+        Assert.Equal(4, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
         var time = TimeProvider.System;
         var cache = TestCaches.Memory();
         Tenants = new TenantStore(_database, cache, time);

@@ -1,0 +1,47 @@
+using System.Diagnostics.Metrics;
+using Odin.Hosting.Notifications;
+using Odin.Shared;
+using Odin.Shared.Redis;
+
+namespace Odin.Hosting.Cluster;
+
+public static class LeaderComposition
+{
+    /// <summary>Leader election, chosen once: a Redis lease in a cluster, always-leader on a single node.</summary>
+    public static IServiceCollection AddLeaderElection(this IServiceCollection services, IConfiguration configuration, RedisOptions redis)
+    {
+        services.AddValidatedOptions<LeaderOptions>(configuration, LeaderOptions.Section);
+        if (redis.IsCluster)
+        {
+            services.AddSingleton<RedisLeaderElection>();
+            services.AddSingleton<ILeaderElection>(sp => sp.GetRequiredService<RedisLeaderElection>());
+            services.AddHostedService(sp => sp.GetRequiredService<RedisLeaderElection>());
+        }
+        else
+        {
+            services.AddSingleton<ILeaderElection, SingleNodeLeaderElection>();
+        }
+
+        services.AddSingleton<LeaderMetrics>();
+        return services;
+    }
+
+    /// <summary><c>GET /health/leader</c>: whether this instance leads, and its fencing token.</summary>
+    public static IEndpointRouteBuilder MapLeaderStatus(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health/leader", (ILeaderElection election, LeaderMetrics _) => election.Current is { } term
+            ? TypedResults.Ok(new LeaderStatus(true, term.FencingToken))
+            : TypedResults.Ok(new LeaderStatus(false, null))).WithTags("Health").WithSummary("Whether this instance leads the leader-only work");
+        return app;
+    }
+}
+
+public sealed record LeaderStatus(bool Leader, long? FencingToken);
+
+/// <summary><c>odin_leader</c>: 1 on the instance that leads, 0 elsewhere.</summary>
+public sealed class LeaderMetrics
+{
+    public LeaderMetrics(IMeterFactory meters, ILeaderElection election) =>
+        meters.Create(NotificationMetrics.MeterName).CreateObservableGauge("odin.leader", () => election.Current is null ? 0 : 1,
+            description: "1 while this instance leads the leader-only background work");
+}

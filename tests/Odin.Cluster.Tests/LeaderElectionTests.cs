@@ -1,0 +1,70 @@
+using Microsoft.Extensions.DependencyInjection;
+using Odin.Hosting.Cluster;
+using Odin.Hosting.Storage;
+using Odin.Testing;
+
+namespace Odin.Cluster.Tests;
+
+/// <summary>Leader election on a real Redis, 3 Hosting instances, a 1-second lease.</summary>
+public sealed class LeaderElectionTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
+    private readonly RedisServer _redis = new();
+    private readonly PostgresServer _postgres = new();
+    private InProcessCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Task.WhenAll(_redis.InitializeAsync(), _postgres.InitializeAsync());
+        _cluster = await InProcessCluster.StartAsync(_redis, _postgres, hostingCount: 3, gatewayCount: 1,
+            new Dictionary<string, string?> { ["Odin:Leader:Lease"] = Lease.ToString() });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        await _redis.DisposeAsync();
+        await _postgres.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task One_instance_leads_a_stopped_leader_is_replaced_within_a_lease_and_its_token_is_fenced_off()
+    {
+        var elections = _cluster.Hosting.Select(h => h.Services.GetRequiredService<ILeaderElection>()).ToList();
+        await Eventually.TrueAsync(() => elections.Count(e => e.Current is not null) == 1, "one instance to lead");
+
+        // Sampled over two lease periods: never two leaders.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < Lease * 2)
+        {
+            Assert.InRange(elections.Count(e => e.Current is not null), 0, 1);
+            await Task.Yield();
+        }
+
+        var leader = elections.FindIndex(e => e.Current is not null);
+        var old = elections[leader].Current!;
+        var stopped = System.Diagnostics.Stopwatch.StartNew();
+        await _cluster.Hosting[leader].DisposeAsync();
+        Assert.True(old.Ended.IsCancellationRequested); // stepping down ends the term's work at once
+
+        var others = elections.Where((_, i) => i != leader).ToList();
+        await Eventually.TrueAsync(() => others.Count(e => e.Current is not null) == 1, "another instance to lead", Lease * 3);
+        Assert.InRange(stopped.Elapsed, TimeSpan.Zero, Lease + TimeSpan.FromSeconds(1));
+        var successor = others.Single(e => e.Current is not null).Current!;
+        Assert.True(successor.FencingToken > old.FencingToken);
+
+        // The database takes the new term's token and refuses the old one, however late it arrives.
+        var database = _cluster.Hosting[(leader + 1) % 3].Services.GetRequiredService<IDatabase>();
+        Assert.True(await AdvanceAsync(database, successor.FencingToken));
+        Assert.False(await AdvanceAsync(database, old.FencingToken));
+        Assert.True(await AdvanceAsync(database, successor.FencingToken)); // the same term keeps writing
+    }
+
+    private static async Task<bool> AdvanceAsync(IDatabase database, long token)
+    {
+        await using var write = await database.BeginWriteAsync();
+        var accepted = await LeaderFence.TryAdvanceAsync(write, token);
+        await write.CommitAsync();
+        return accepted;
+    }
+}
