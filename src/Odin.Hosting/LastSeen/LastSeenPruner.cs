@@ -1,39 +1,33 @@
 using Microsoft.Extensions.Options;
+using Odin.Hosting.Cluster;
 
 namespace Odin.Hosting.LastSeen;
 
 /// <summary>
-/// Every instance tries every <see cref="LastSeenOptions.PruneInterval"/>; the prune itself runs under a
-/// PostgreSQL advisory lock taken with try, so one instance deletes while the others skip. (Leader election,
-/// when it lands, can take this over; the lock keeps it single meanwhile, and the delete is harmless twice.)
+/// Leader only: prunes last-seen times older than the retention every <see cref="LastSeenOptions.PruneInterval"/>,
+/// fenced with the term's token so a deposed leader's late prune is refused.
 /// </summary>
-internal sealed partial class LastSeenPruner(LastSeenStore store, IOptions<LastSeenOptions> options, TimeProvider time, ILogger<LastSeenPruner> logger)
-    : BackgroundService
+internal sealed partial class LastSeenPruner(
+    LastSeenStore store, ILeaderElection election, IOptions<LastSeenOptions> options, TimeProvider time, ILogger<LastSeenPruner> logger)
+    : LeaderBackgroundService(election, time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsLeaderAsync(LeaderTerm term, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(options.Value.PruneInterval, time);
-        try
+        using var timer = new PeriodicTimer(options.Value.PruneInterval, Time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            try
             {
-                try
+                var cutoff = (Time.GetUtcNow() - options.Value.Retention).ToUnixTimeMilliseconds();
+                if (await store.PruneAsync(cutoff, term.FencingToken, cancellationToken) is > 0 and var deleted)
                 {
-                    var cutoff = (time.GetUtcNow() - options.Value.Retention).ToUnixTimeMilliseconds();
-                    if (await store.PruneAsync(cutoff, stoppingToken) is > 0 and var deleted)
-                    {
-                        LogPruned(logger, deleted);
-                    }
-                }
-                catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
-                {
-                    LogPruneFailed(logger, ex.Message);
+                    LogPruned(logger, deleted);
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // shutting down
+            catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
+            {
+                LogPruneFailed(logger, ex.Message);
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using Dapper;
+using Odin.Hosting.Cluster;
 using Odin.Hosting.Storage;
 
 namespace Odin.Hosting.LastSeen;
@@ -8,8 +9,6 @@ public sealed class LastSeenStore(IDatabase database)
 {
     public const string Owner = "owner";
 
-    /// <summary>PostgreSQL advisory lock key of the prune ("odlastsn"): one instance prunes at a time.</summary>
-    public const long PruneLockKey = 0x6F646C617374736E;
 
     public async Task FlushAsync(IReadOnlyCollection<(Guid TenantId, string Subject, long SeenAt)> sightings, CancellationToken cancellationToken = default)
     {
@@ -31,14 +30,13 @@ public sealed class LastSeenStore(IDatabase database)
     }
 
     /// <summary>
-    /// Deletes times older than <paramref name="cutoff"/> (Unix ms). Returns how many, or null when another
-    /// instance is pruning right now (PostgreSQL: a transaction-scoped advisory lock), so one instance does it.
+    /// Deletes times older than <paramref name="cutoff"/> (Unix ms), as the leader of term
+    /// <paramref name="fencingToken"/>. Returns how many, or null when a newer term has written (fenced off).
     /// </summary>
-    public async Task<int?> PruneAsync(long cutoff, CancellationToken cancellationToken = default)
+    public async Task<int?> PruneAsync(long cutoff, long fencingToken, CancellationToken cancellationToken = default)
     {
         await using var write = await database.BeginWriteAsync(cancellationToken);
-        if (database.Provider == DatabaseProvider.Postgres
-            && !await write.Connection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_xact_lock(@PruneLockKey)", new { PruneLockKey }, write.Transaction))
+        if (!await LeaderFence.TryAdvanceAsync(write, fencingToken))
         {
             return null;
         }

@@ -105,9 +105,21 @@ public abstract class StorageContract : IAsyncLifetime
         var (tenant, _) = (await Tenants.CreateAsync("lobelia.example"))!.Value;
         await LastSeen.FlushAsync([(tenant.Id, "old", 1_000), (tenant.Id, "new", 5_000)]);
 
-        Assert.Equal(1, await LastSeen.PruneAsync(cutoff: 2_000));
+        Assert.Equal(1, await LastSeen.PruneAsync(cutoff: 2_000, fencingToken: 1));
         Assert.Null(await LastSeen.GetAsync(tenant.Id, "old"));
         Assert.Equal(5_000, await LastSeen.GetAsync(tenant.Id, "new"));
+    }
+
+    [Fact]
+    public async Task A_prune_by_a_deposed_leader_is_fenced_off()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("otho.example"))!.Value;
+        await LastSeen.FlushAsync([(tenant.Id, "old", 1_000)]);
+        Assert.Equal(0, await LastSeen.PruneAsync(cutoff: 500, fencingToken: 7)); // term 7 has written
+
+        Assert.Null(await LastSeen.PruneAsync(cutoff: 2_000, fencingToken: 6)); // term 6 wakes up late
+        Assert.Equal(1_000, await LastSeen.GetAsync(tenant.Id, "old"));
+        Assert.Equal(1, await LastSeen.PruneAsync(cutoff: 2_000, fencingToken: 8));
     }
 
     [Fact]
@@ -262,30 +274,10 @@ public sealed class SqliteStorageTests : StorageContract, IDisposable
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresStorageTests(Odin.Testing.PostgresServer postgres) : StorageContract
 {
-    private string _connectionString = "";
-
-    protected override async Task<DatabaseOptions> CreateDatabaseAsync()
+    protected override async Task<DatabaseOptions> CreateDatabaseAsync() => new()
     {
-        _connectionString = await postgres.CreateDatabaseAsync();
-        return new() { Provider = DatabaseProvider.Postgres, ConnectionString = _connectionString };
-    }
-
-    [Fact]
-    public async Task One_instance_prunes_at_a_time()
-    {
-        var (tenant, _) = (await Tenants.CreateAsync("otho.example"))!.Value;
-        await LastSeen.FlushAsync([(tenant.Id, "old", 1_000)]);
-
-        // Another instance is pruning (it holds the lock): this one skips.
-        await using (var other = new Npgsql.NpgsqlConnection(_connectionString))
-        {
-            await other.OpenAsync();
-            await other.ExecuteAsync("SELECT pg_advisory_lock(@key)", new { key = LastSeenStore.PruneLockKey });
-            Assert.Null(await LastSeen.PruneAsync(cutoff: 2_000));
-            Assert.Equal(1_000, await LastSeen.GetAsync(tenant.Id, "old"));
-            await other.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = LastSeenStore.PruneLockKey });
-        }
-
-        Assert.Equal(1, await LastSeen.PruneAsync(cutoff: 2_000));
-    }
+        Provider = DatabaseProvider.Postgres,
+        ConnectionString = await postgres.CreateDatabaseAsync(),
+    };
 }
+
