@@ -30,8 +30,6 @@ public sealed class ProcessHost : IAsyncDisposable
 
     public string LogPath { get; }
 
-    public bool IsRunning => _process is { HasExited: false };
-
     public async Task StartAsync()
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
