@@ -8,28 +8,17 @@ namespace Odin.Cluster.Tests;
 /// <summary>Level1Cache on 3 Hosting instances with one real Redis and PostgreSQL: what one changes, the others see.</summary>
 public sealed class CacheAcrossInstancesTests : IAsyncLifetime
 {
-    private readonly RedisServer _redis = new();
-    private readonly PostgresServer _postgres = new();
-    private InProcessCluster _cluster = null!;
+    private ClusterOnOwnServers _servers = null!;
 
-    public async Task InitializeAsync()
-    {
-        await Task.WhenAll(_redis.InitializeAsync(), _postgres.InitializeAsync());
-        _cluster = await InProcessCluster.StartAsync(_redis, _postgres, hostingCount: 3, gatewayCount: 1,
-            new Dictionary<string, string?> { ["Odin:Cache:Duration"] = CacheDuration.ToString() });
-    }
+    public async Task InitializeAsync() => _servers = await ClusterOnOwnServers.StartAsync(hostingCount: 3, gatewayCount: 1,
+        new Dictionary<string, string?> { ["Odin:Cache:Duration"] = CacheDuration.ToString() });
 
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _redis.DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 
     /// <summary>Short, so the test of a missed invalidation can wait it out.</summary>
     private static readonly TimeSpan CacheDuration = TimeSpan.FromSeconds(3);
 
-    private Level1Cache Cache(int instance) => _cluster.Hosting[instance].Services.GetRequiredService<Level1Cache>();
+    private Level1Cache Cache(int instance) => _servers.Cluster.Hosting[instance].Services.GetRequiredService<Level1Cache>();
 
     [Fact]
     public async Task A_value_set_or_removed_on_one_instance_is_seen_on_the_others_and_tags_remove_everywhere()
@@ -67,7 +56,7 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
     [Fact]
     public async Task A_device_revoked_on_one_instance_is_refused_by_the_others_that_had_it_cached()
     {
-        var api = Enumerable.Range(0, 3).Select(i => new OdinApi(_cluster.Hosting[i].CreateClient())).ToList();
+        var api = Enumerable.Range(0, 3).Select(i => new OdinApi(_servers.Cluster.Hosting[i].CreateClient())).ToList();
         var tenant = await api[0].CreateTenantAsync();
         var drive = await tenant.CreateDriveAsync("docs");
         var device = await tenant.CreateDeviceAsync((drive, "read"));
@@ -94,12 +83,12 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
     [Fact]
     public async Task With_Redis_down_requests_are_served_and_writes_land_and_afterwards_every_instance_converges()
     {
-        var api = Enumerable.Range(0, 3).Select(i => new OdinApi(_cluster.Hosting[i].CreateClient())).ToList();
+        var api = Enumerable.Range(0, 3).Select(i => new OdinApi(_servers.Cluster.Hosting[i].CreateClient())).ToList();
         var tenant = await api[0].CreateTenantAsync();
         var drive = await tenant.CreateDriveAsync("docs");
         var device = await tenant.CreateDeviceAsync((drive, "write"));
 
-        _redis.Kill();
+        _servers.Redis.Kill();
         for (var i = 0; i < 3; i++)
         {
             var onI = tenant with { Api = api[i] };
@@ -118,7 +107,7 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
                 .GetProperty("changes").GetArrayLength());
         }
 
-        await _redis.StartAsync();
+        await _servers.Redis.StartAsync();
         var key = Level1Cache.TenantKey("test", tenant.TenantId, "after-outage");
         await Eventually.TrueAsync(async () =>
         {
@@ -131,7 +120,7 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
     [Fact]
     public async Task An_invalidation_missed_while_Redis_was_down_outlives_no_entry_beyond_its_duration()
     {
-        var api = Enumerable.Range(0, 3).Select(i => new OdinApi(_cluster.Hosting[i].CreateClient())).ToList();
+        var api = Enumerable.Range(0, 3).Select(i => new OdinApi(_servers.Cluster.Hosting[i].CreateClient())).ToList();
         var tenant = await api[0].CreateTenantAsync();
         var drive = await tenant.CreateDriveAsync("docs");
         var device = await tenant.CreateDeviceAsync((drive, "read"));
@@ -142,14 +131,14 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
         }
 
         Assert.Equal(HttpStatusCode.OK, await ReadOnB()); // B caches "active"
-        _redis.Kill();
+        _servers.Redis.Kill();
         using (var revoke = await tenant.OwnerAsync(HttpMethod.Delete, $"/api/v1/owner/devices/{device.DeviceId}"))
         {
             Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode); // on A, with Redis down: the backplane cannot tell B
         }
 
         var revokedAt = DateTime.UtcNow;
-        await _redis.StartAsync();
+        await _servers.Redis.StartAsync();
         await Eventually.TrueAsync(async () => await ReadOnB() == HttpStatusCode.Unauthorized, "B to refuse the device once its entry expired", CacheDuration * 3);
         Assert.InRange(DateTime.UtcNow - revokedAt, TimeSpan.Zero, CacheDuration + TimeSpan.FromSeconds(2));
     }

@@ -14,21 +14,11 @@ public sealed class SharedClusterCollection : ICollectionFixture<SharedCluster>
 
 public sealed class SharedCluster : IAsyncLifetime
 {
-    private readonly RedisServer _redis = new();
-    private readonly PostgresServer _postgres = new();
+    private ClusterOnOwnServers _servers = null!;
 
-    public InProcessCluster Cluster { get; private set; } = null!;
+    public InProcessCluster Cluster => _servers.Cluster;
 
-    public async Task InitializeAsync()
-    {
-        await Task.WhenAll(_redis.InitializeAsync(), _postgres.InitializeAsync());
-        Cluster = await InProcessCluster.StartAsync(_redis, _postgres, hostingCount: 3);
-    }
+    public async Task InitializeAsync() => _servers = await ClusterOnOwnServers.StartAsync(hostingCount: 3);
 
-    public async Task DisposeAsync()
-    {
-        await Cluster.DisposeAsync();
-        await _redis.DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 }

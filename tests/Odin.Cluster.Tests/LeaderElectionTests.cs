@@ -9,28 +9,17 @@ namespace Odin.Cluster.Tests;
 public sealed class LeaderElectionTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
-    private readonly RedisServer _redis = new();
-    private readonly PostgresServer _postgres = new();
-    private InProcessCluster _cluster = null!;
+    private ClusterOnOwnServers _servers = null!;
 
-    public async Task InitializeAsync()
-    {
-        await Task.WhenAll(_redis.InitializeAsync(), _postgres.InitializeAsync());
-        _cluster = await InProcessCluster.StartAsync(_redis, _postgres, hostingCount: 3, gatewayCount: 1,
-            new Dictionary<string, string?> { ["Odin:Leader:Lease"] = Lease.ToString() });
-    }
+    public async Task InitializeAsync() => _servers = await ClusterOnOwnServers.StartAsync(hostingCount: 3, gatewayCount: 1,
+        new Dictionary<string, string?> { ["Odin:Leader:Lease"] = Lease.ToString() });
 
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _redis.DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 
     [Fact]
     public async Task One_instance_leads_a_stopped_leader_is_replaced_within_a_lease_and_its_token_is_fenced_off()
     {
-        var elections = _cluster.Hosting.Select(h => h.Services.GetRequiredService<ILeaderElection>()).ToList();
+        var elections = _servers.Cluster.Hosting.Select(h => h.Services.GetRequiredService<ILeaderElection>()).ToList();
         await Eventually.TrueAsync(() => elections.Count(e => e.Current is not null) == 1, "one instance to lead");
 
         // Sampled over two lease periods: never two leaders.
@@ -44,7 +33,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         var leader = elections.FindIndex(e => e.Current is not null);
         var old = elections[leader].Current!;
         var stopped = System.Diagnostics.Stopwatch.StartNew();
-        await _cluster.Hosting[leader].DisposeAsync();
+        await _servers.Cluster.Hosting[leader].DisposeAsync();
         Assert.True(old.Ended.IsCancellationRequested); // stepping down ends the term's work at once
 
         var others = elections.Where((_, i) => i != leader).ToList();
@@ -54,7 +43,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Assert.True(successor.FencingToken > old.FencingToken);
 
         // The database takes the new term's token and refuses the old one, however late it arrives.
-        var database = _cluster.Hosting[(leader + 1) % 3].Services.GetRequiredService<IDatabase>();
+        var database = _servers.Cluster.Hosting[(leader + 1) % 3].Services.GetRequiredService<IDatabase>();
         Assert.True(await AdvanceAsync(database, successor.FencingToken));
         Assert.False(await AdvanceAsync(database, old.FencingToken));
         Assert.True(await AdvanceAsync(database, successor.FencingToken)); // the same term keeps writing
