@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Odin.Hosting.Cluster;
 using Odin.Hosting.Storage;
+using Odin.Shared.Redis;
+using StackExchange.Redis;
+using IDatabase = Odin.Hosting.Storage.IDatabase;
 using Odin.Testing;
 
 namespace Odin.Cluster.Tests;
@@ -47,6 +50,18 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Assert.True(await AdvanceAsync(database, successor.FencingToken));
         Assert.False(await AdvanceAsync(database, old.FencingToken));
         Assert.True(await AdvanceAsync(database, successor.FencingToken)); // the same term keeps writing
+
+        // Redis loses its data (the token counter with it); the successor stops; the next leader still gets a
+        // token above everything the database has seen, so its fenced writes are accepted.
+        var successorIndex = elections.FindIndex(e => e.Current is not null);
+        var services = _servers.Cluster.Hosting[successorIndex].Services;
+        await services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().KeyDeleteAsync(services.GetRequiredService<RedisNames>().LeaderFence);
+        await _servers.Cluster.Hosting[successorIndex].DisposeAsync();
+        var lastIndex = Enumerable.Range(0, 3).Single(i => i != leader && i != successorIndex);
+        var last = elections[lastIndex];
+        await Eventually.TrueAsync(() => last.Current is not null, "the third instance to lead", Lease * 3);
+        Assert.True(last.Current!.FencingToken > successor.FencingToken);
+        Assert.True(await AdvanceAsync(_servers.Cluster.Hosting[lastIndex].Services.GetRequiredService<IDatabase>(), last.Current.FencingToken));
     }
 
     private static async Task<bool> AdvanceAsync(IDatabase database, long token)

@@ -10,6 +10,13 @@ namespace Odin.Hosting.Cluster;
 /// </summary>
 public static class LeaderFence
 {
+    /// <summary>The newest term's token the database has seen (0 when none).</summary>
+    public static async Task<long> NewestAsync(IDatabase database, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>("SELECT MAX(token) FROM leader_fence") ?? 0;
+    }
+
     /// <summary>True when <paramref name="token"/> is not older than the newest term seen; records it.</summary>
     public static async Task<bool> TryAdvanceAsync(WriteTransaction write, long token) =>
         await write.Connection.ExecuteAsync(

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using Odin.Shared.Redis;
+using Odin.Hosting.Storage;
 using StackExchange.Redis;
+using IDatabase = Odin.Hosting.Storage.IDatabase;
 
 namespace Odin.Hosting.Cluster;
 
@@ -11,7 +13,7 @@ namespace Odin.Hosting.Cluster;
 /// an instance that dies is replaced within one lease period.
 /// </summary>
 public sealed partial class RedisLeaderElection(
-    IConnectionMultiplexer redis, RedisNames names, IOptions<LeaderOptions> options, TimeProvider time, ILogger<RedisLeaderElection> logger)
+    IConnectionMultiplexer redis, RedisNames names, IDatabase storage, IOptions<LeaderOptions> options, TimeProvider time, ILogger<RedisLeaderElection> logger)
     : BackgroundService, ILeaderElection
 {
     private const string RenewScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
@@ -38,10 +40,11 @@ public sealed partial class RedisLeaderElection(
                     EndTerm("the lease was lost");
                 }
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ex is RedisException or System.Data.Common.DbException)
             {
-                // Cannot tell whether the lease still holds: stop leading rather than risk two leaders.
-                EndTerm($"Redis did not answer ({ex.Message})");
+                // Cannot tell whether the lease still holds (or cannot fence): stop leading rather than risk two
+                // leaders. A lease taken but not yet used simply expires.
+                EndTerm($"Redis or the database did not answer ({ex.Message})");
             }
 
             try
@@ -76,8 +79,16 @@ public sealed partial class RedisLeaderElection(
             return;
         }
 
-        // Taken after winning the lease, so each term's token is larger than every earlier term's.
+        // Taken after winning the lease, so each term's token is larger than every earlier term's. A Redis that
+        // lost its data restarts the counter: raise it above the newest term the database has seen, or every
+        // fenced write of this term would be refused. (Only the lease holder moves the counter this way.)
         var token = await database.StringIncrementAsync(names.LeaderFence);
+        var floor = await LeaderFence.NewestAsync(storage);
+        if (token <= floor)
+        {
+            token = await database.StringIncrementAsync(names.LeaderFence, floor + 1 - token);
+        }
+
         var cancellation = new CancellationTokenSource();
         Volatile.Write(ref _term, new Term(value, new LeaderTerm(token, cancellation.Token), cancellation));
         LogLeading(logger, _instance, token);
