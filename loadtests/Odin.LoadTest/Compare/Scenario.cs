@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HdrHistogram;
 using Odin.Shared.Realtime;
 
 namespace Odin.LoadTest.Compare;
@@ -60,16 +59,10 @@ internal static class Scenario
         progress($"{target.Name}: burst {burstRate:F0} deliveries/s");
 
         // Paced: a steady rate of deliveries, latency of each.
-        var histogram = new LongHistogram(TimeSpan.FromMinutes(1).Ticks, 3);
+        var histogram = new LatencyHistogram();
         foreach (var client in clients)
         {
-            client.OnLatency = ms =>
-            {
-                lock (histogram)
-                {
-                    histogram.RecordValue(Math.Max(0, ms) * TimeSpan.TicksPerMillisecond);
-                }
-            };
+            client.OnLatency = histogram.Record;
         }
 
         var messagesPerSecond = Math.Max(1.0, (double)options.PacedDeliveriesPerSecond / options.Devices);
@@ -89,17 +82,9 @@ internal static class Scenario
         var expected = burstTarget + pacedMessages;
         await WaitAsync(() => clients.All(c => c.Received >= expected), TimeSpan.FromSeconds(30));
         var lost = clients.Sum(c => Math.Max(0, expected - c.Received));
-        double Percentile(double p)
-        {
-            lock (histogram)
-            {
-                return histogram.TotalCount == 0 ? double.NaN : histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond;
-            }
-        }
-
         var result = new TargetResult(
             target.Name, clients.Length, connectsPerSecond, kibPerConnection, burstRate,
-            Percentile(50), Percentile(99), Percentile(99.9), lost, clients.Sum(c => (long)c.Duplicates), clients.Sum(c => (long)c.OutOfOrder));
+            histogram.Percentile(50), histogram.Percentile(99), histogram.Percentile(99.9), lost, clients.Sum(c => (long)c.Duplicates), clients.Sum(c => (long)c.OutOfOrder));
         foreach (var client in clients)
         {
             await client.DisposeAsync();

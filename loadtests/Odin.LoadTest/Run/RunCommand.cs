@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using HdrHistogram;
 using Microsoft.AspNetCore.SignalR.Client;
 using Odin.LoadTest.Compare;
 using Odin.Shared.Realtime;
@@ -33,7 +32,7 @@ public static class RunCommand
 
         var setup = await ClusterSetup.CreateAsync(new Uri(args.Required("api")), args.Required("admin-key"), devices, Console.WriteLine);
         var rssBefore = gatewayPids.Sum(ProcessMemory.Rss);
-        var histogram = new LongHistogram(TimeSpan.FromMinutes(1).Ticks, 3);
+        var histogram = new LatencyHistogram();
         var clients = new HubClient[devices];
         var clock = Stopwatch.StartNew();
         using (var gate = new SemaphoreSlim(64))
@@ -45,7 +44,7 @@ public static class RunCommand
                 {
                     var token = setup.Tokens[i];
                     var connection = DeviceConnection.Build(hub, () => Task.FromResult<string?>(token), messagePack, reconnect: true);
-                    var client = new HubClient(connection) { OnLatency = ms => Record(histogram, ms) };
+                    var client = new HubClient(connection) { OnLatency = histogram.Record };
                     await connection.StartAsync(cancellationToken);
                     await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [setup.Drive] }, cancellationToken);
                     clients[i] = client;
@@ -98,9 +97,9 @@ public static class RunCommand
             gatewayKiBPerConnection = memoryPerConnection,
             written,
             deliveriesPerSecond = clients.Sum(c => (long)c.Received) / duration,
-            p50Ms = Percentile(histogram, 50),
-            p99Ms = Percentile(histogram, 99),
-            p999Ms = Percentile(histogram, 99.9),
+            p50Ms = histogram.Percentile(50),
+            p99Ms = histogram.Percentile(99),
+            p999Ms = histogram.Percentile(99.9),
             lost = clients.Sum(c => (long)Math.Max(0, written - c.Received)),
             duplicated = clients.Sum(c => (long)c.Duplicates),
             outOfOrder = clients.Sum(c => (long)c.OutOfOrder),
@@ -114,21 +113,5 @@ public static class RunCommand
         }
 
         return report.lost == 0 && report.duplicated == 0 && report.outOfOrder == 0 ? 0 : 1;
-    }
-
-    private static void Record(LongHistogram histogram, long ms)
-    {
-        lock (histogram)
-        {
-            histogram.RecordValue(Math.Max(0, ms) * TimeSpan.TicksPerMillisecond);
-        }
-    }
-
-    private static double Percentile(LongHistogram histogram, double percentile)
-    {
-        lock (histogram)
-        {
-            return histogram.TotalCount == 0 ? double.NaN : histogram.GetValueAtPercentile(percentile) / (double)TimeSpan.TicksPerMillisecond;
-        }
     }
 }
