@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Odin.Hosting.Storage;
 using Odin.Shared.Notifications;
@@ -87,9 +88,7 @@ public sealed class NotificationOutbox(IDatabase database)
             }
 
             await publish(rows, cancellationToken);
-            await write.Connection.ExecuteAsync(
-                "UPDATE notifications SET published_at = @publishedAt WHERE tenant_id = @TenantId AND seq = @Seq",
-                rows.Select(n => new { n.TenantId, n.Seq, publishedAt }), write.Transaction);
+            await MarkAsync(write.Connection, rows, publishedAt, write.Transaction);
             await write.CommitAsync(cancellationToken);
             published += rows.Count;
         }
@@ -100,8 +99,11 @@ public sealed class NotificationOutbox(IDatabase database)
     public async Task MarkPublishedAsync(IEnumerable<OutboxNotification> published, long at, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            "UPDATE notifications SET published_at = @at WHERE tenant_id = @TenantId AND seq = @Seq",
-            published.Select(n => new { n.TenantId, n.Seq, at }));
+        await MarkAsync(connection, published, at);
     }
+
+    private static Task<int> MarkAsync(DbConnection connection, IEnumerable<OutboxNotification> published, long at, DbTransaction? transaction = null) =>
+        connection.ExecuteAsync(
+            "UPDATE notifications SET published_at = @at WHERE tenant_id = @TenantId AND seq = @Seq",
+            published.Select(n => new { n.TenantId, n.Seq, at }), transaction);
 }
