@@ -35,6 +35,7 @@ public static class GatewayComposition
             .RequireClaim(DeviceTokenClaims.TenantId));
         services.AddSingleton<LocalConnections>();
         services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<ConnectionRefusal>();
         services.AddSingleton<IDeviceHubBehavior, DeviceHubBehavior>();
         services.AddSingleton<IUserIdProvider, DeviceUserIdProvider>();
         services.AddHostedService<RevocationListener>();

@@ -21,7 +21,7 @@ public sealed class GatewayMetrics
         // Observed, not counted up and down: the value is what this instance holds at the scrape.
         meter.CreateObservableUpDownCounter("odin.gateway.connections", () => connections.Count, description: "Device connections held by this instance");
         meter.CreateObservableUpDownCounter("odin.gateway.subscriptions", () => connections.Subscriptions, description: "Drive subscriptions held by this instance");
-        _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections closed for a limit, a flood or a revoked device");
+        _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections closed for a limit or a flood of calls");
         _delivered = meter.CreateCounter<long>("odin.gateway.notifications.delivered", description: "Notifications sent to device connections of this instance");
         if (services.GetService<RedisHealth>() is { } redis)
         {

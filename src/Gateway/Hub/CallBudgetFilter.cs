@@ -1,20 +1,19 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
+using Odin.Shared.Realtime;
 
 namespace Odin.Gateway.Hub;
 
 /// <summary>Every hub call spends from its connection's <see cref="CallBudget"/>; a flooding connection is told why and closed.</summary>
-internal sealed class CallBudgetFilter(IOptions<GatewayOptions> options, GatewayMetrics metrics) : IHubFilter
+internal sealed class CallBudgetFilter(IOptions<GatewayOptions> options, ConnectionRefusal refusal) : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         if (DeviceConnection.Find(invocationContext.Context) is { } connection && !connection.Budget.TrySpend())
         {
-            metrics.Refused();
-            var caller = invocationContext.Hub.Clients.Caller;
-            await caller.SendAsync("Reconnect", $"More than {options.Value.HubCallsPerSecond} calls per second.", (int)options.Value.RetryAfter.TotalMilliseconds);
-            invocationContext.Context.Abort();
+            var caller = ((Hub<IDeviceClient>)invocationContext.Hub).Clients.Caller;
+            await refusal.RefuseAsync(caller, invocationContext.Context, $"More than {options.Value.HubCallsPerSecond} calls per second.");
             throw new HubException("Too many calls: the connection is closed.");
         }
 

@@ -12,7 +12,7 @@ internal sealed partial class DeviceHubBehavior(
     IOptions<GatewayOptions> options,
     LocalConnections connections,
     DeviceRevocations revocations,
-    GatewayMetrics metrics,
+    ConnectionRefusal refusal,
     TimeProvider time,
     ILogger<DeviceHubBehavior> logger) : IDeviceHubBehavior
 {
@@ -35,14 +35,14 @@ internal sealed partial class DeviceHubBehavior(
         }
 
         var limits = options.Value;
-        var refusal = connections.CountForDevice(identity.DeviceId) >= limits.MaxConnectionsPerDevice
+        var limitReached = connections.CountForDevice(identity.DeviceId) >= limits.MaxConnectionsPerDevice
             ? $"This device already holds {limits.MaxConnectionsPerDevice} connections to this gateway."
             : connections.CountForTenant(identity.TenantId) >= limits.MaxConnectionsPerTenant
                 ? $"This identity already holds {limits.MaxConnectionsPerTenant} connections to this gateway."
                 : null;
-        if (refusal is not null)
+        if (limitReached is not null)
         {
-            await RefuseAsync(hub, refusal);
+            await refusal.RefuseAsync(hub.Clients.Caller, hub.Context, limitReached);
             return;
         }
 
@@ -130,15 +130,6 @@ internal sealed partial class DeviceHubBehavior(
     }
 
     public Task<long> PingAsync(Hub<IDeviceClient> hub) => Task.FromResult(time.GetUtcNow().ToUnixTimeMilliseconds());
-
-    /// <summary>Tells the device why and when to come back, then closes the connection.</summary>
-    internal async Task RefuseAsync(Hub<IDeviceClient> hub, string reason)
-    {
-        LogRefused(logger, hub.Context.ConnectionId, reason);
-        metrics.Refused();
-        await hub.Clients.Caller.Reconnect(reason, (int)options.Value.RetryAfter.TotalMilliseconds);
-        hub.Context.Abort();
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connection {ConnectionId} closed: {Reason}")]
     private static partial void LogRefused(ILogger logger, string connectionId, string reason);

@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Odin.Shared.Realtime;
+
+namespace Odin.Gateway.Hub;
+
+/// <summary>How the gateway ends a connection over a limit: it tells the device why and when to come back, then closes it.</summary>
+internal sealed partial class ConnectionRefusal(IOptions<GatewayOptions> options, GatewayMetrics metrics, ILogger<ConnectionRefusal> logger)
+{
+    public async Task RefuseAsync(IDeviceClient caller, HubCallerContext context, string reason)
+    {
+        LogRefused(logger, context.ConnectionId, reason);
+        metrics.Refused();
+        await caller.Reconnect(reason, (int)options.Value.RetryAfter.TotalMilliseconds);
+        context.Abort();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection {ConnectionId} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string connectionId, string reason);
+}
