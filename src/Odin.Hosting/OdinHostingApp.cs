@@ -8,6 +8,7 @@ using Odin.Hosting.Common;
 using Odin.Hosting.Devices;
 using Odin.Hosting.Drives;
 using Odin.Hosting.Files;
+using Odin.Hosting.Jobs;
 using Odin.Hosting.LastSeen;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Storage;
@@ -48,7 +49,9 @@ public static class OdinHostingApp
 
         services.AddStorage(configuration);
         services.AddLevel1Cache(configuration, redis);
+        services.AddSingleton<InstanceIdentity>();
         services.AddLeaderElection(configuration, redis);
+        services.AddJobs(configuration);
         services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: [HealthTags.Ready]);
         services.AddOdinAuth(configuration, singleNode);
         services.AddSingleton<TenantStore>();

@@ -13,13 +13,12 @@ namespace Odin.Hosting.Cluster;
 /// an instance that dies is replaced within one lease period.
 /// </summary>
 public sealed partial class RedisLeaderElection(
-    IConnectionMultiplexer redis, RedisNames names, IDatabase storage, IOptions<LeaderOptions> options, TimeProvider time, ILogger<RedisLeaderElection> logger)
+    IConnectionMultiplexer redis, RedisNames names, InstanceIdentity instance, IDatabase storage, IOptions<LeaderOptions> options, TimeProvider time, ILogger<RedisLeaderElection> logger)
     : BackgroundService, ILeaderElection
 {
     private const string RenewScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
     private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
-    private readonly string _instance = Guid.NewGuid().ToString("N");
     private Term? _term;
 
     public LeaderTerm? Current => Volatile.Read(ref _term)?.Public;
@@ -73,7 +72,7 @@ public sealed partial class RedisLeaderElection(
     private async Task TryAcquireAsync(TimeSpan lease)
     {
         var database = redis.GetDatabase();
-        var value = $"{_instance}:{Guid.NewGuid():N}";
+        var value = $"{instance.Name}:{Guid.NewGuid():N}";
         if (!await database.StringSetAsync(names.LeaderLease, value, lease, When.NotExists))
         {
             return;
@@ -91,7 +90,7 @@ public sealed partial class RedisLeaderElection(
 
         var cancellation = new CancellationTokenSource();
         Volatile.Write(ref _term, new Term(value, new LeaderTerm(token, cancellation.Token), cancellation));
-        LogLeading(logger, _instance, token);
+        LogLeading(logger, instance.Name, token);
     }
 
     private async Task<bool> RenewAsync(Term term, TimeSpan lease) =>

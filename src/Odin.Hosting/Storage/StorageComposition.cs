@@ -21,7 +21,7 @@ public static class StorageComposition
         return services;
     }
 
-    internal static IDatabase Create(DatabaseOptions options)
+    public static IDatabase Create(DatabaseOptions options)
     {
         try
         {

@@ -13,10 +13,8 @@ using Odin.Shared.Realtime;
 namespace Odin.Hosting.Tests.Storage;
 
 /// <summary>The storage behaviour every provider must have; run against SQLite and PostgreSQL.</summary>
-public abstract class StorageContract : IAsyncLifetime
+public abstract class StorageContract(Func<Task<DatabaseOptions>> createOptions) : DatabaseTest(createOptions)
 {
-    private IDatabase _database = null!;
-
     protected TenantStore Tenants { get; private set; } = null!;
 
     protected DriveStore Drives { get; private set; } = null!;
@@ -29,35 +27,26 @@ public abstract class StorageContract : IAsyncLifetime
 
     protected LastSeenStore LastSeen { get; private set; } = null!;
 
-    protected abstract Task<DatabaseOptions> CreateDatabaseAsync();
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        GuidAsTextHandler.Register();
-        _database = StorageComposition.Create(await CreateDatabaseAsync());
-        Assert.Equal(4, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
+        await base.InitializeAsync();
+        Assert.Equal(Directory.GetFiles(MigrationsFolder, "*.sql").Length, AppliedMigrations);
         var time = TimeProvider.System;
         var cache = TestCaches.Memory();
-        Tenants = new TenantStore(_database, cache, time);
-        Drives = new DriveStore(_database, cache, time);
-        Devices = new DeviceStore(_database, cache, time);
-        Files = new FileStore(_database, time, new DispatchSignal());
-        Outbox = new NotificationOutbox(_database);
-        LastSeen = new LastSeenStore(_database);
+        Tenants = new TenantStore(Database, cache, time);
+        Drives = new DriveStore(Database, cache, time);
+        Devices = new DeviceStore(Database, cache, time);
+        Files = new FileStore(Database, time, new DispatchSignal());
+        Outbox = new NotificationOutbox(Database);
+        LastSeen = new LastSeenStore(Database);
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_database is IAsyncDisposable disposable)
-        {
-            await disposable.DisposeAsync();
-        }
-    }
+    private static string MigrationsFolder => Odin.Testing.RepositoryPaths.InRepository("src", "Odin.Hosting", "Storage", "Migrations");
 
     [Fact]
     public async Task Migrations_apply_once()
     {
-        Assert.Equal(0, await new Migrator(_database, NullLogger<Migrator>.Instance).ApplyAsync());
+        Assert.Equal(0, await new Migrator(Database, NullLogger<Migrator>.Instance).ApplyAsync());
     }
 
     [Fact]
@@ -254,30 +243,7 @@ public abstract class StorageContract : IAsyncLifetime
     }
 }
 
-public sealed class SqliteStorageTests : StorageContract, IDisposable
-{
-    private readonly string _folder = Directory.CreateTempSubdirectory("odin-sqlite-").FullName;
-
-    protected override Task<DatabaseOptions> CreateDatabaseAsync() => Task.FromResult(new DatabaseOptions
-    {
-        Provider = DatabaseProvider.Sqlite,
-        ConnectionString = $"Data Source={Path.Combine(_folder, "odin.db")}",
-    });
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
-}
+public sealed class SqliteStorageTests() : StorageContract(Sqlite(out _));
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresStorageTests(Odin.Testing.PostgresServer postgres) : StorageContract
-{
-    protected override async Task<DatabaseOptions> CreateDatabaseAsync() => new()
-    {
-        Provider = DatabaseProvider.Postgres,
-        ConnectionString = await postgres.CreateDatabaseAsync(),
-    };
-}
-
+public sealed class PostgresStorageTests(Odin.Testing.PostgresServer postgres) : StorageContract(Postgres(postgres));
