@@ -37,8 +37,12 @@ public sealed class OdinHost : IAsyncDisposable
 
     public Uri HubUrl => new(BaseAddress, "/hubs/device");
 
-    /// <summary>Starts a host. <paramref name="settings"/> are configuration keys (colon form) layered over the test defaults.</summary>
-    public static async Task<OdinHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataFolder = null)
+    /// <summary>
+    /// Starts a host. <paramref name="settings"/> are configuration keys (colon form) layered over the test
+    /// defaults; <paramref name="services"/> adds to the composition (test job handlers).
+    /// </summary>
+    public static async Task<OdinHost> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, string? dataFolder = null, Action<IServiceCollection>? services = null)
     {
         dataFolder ??= Directory.CreateTempSubdirectory("odin-host-").FullName;
         var defaults = new Dictionary<string, string?>
@@ -59,6 +63,7 @@ public sealed class OdinHost : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(defaults);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            services?.Invoke(builder.Services);
         });
         await OdinHostingApp.StartAsync(app);
         return new OdinHost(app, dataFolder);

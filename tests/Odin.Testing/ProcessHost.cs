@@ -30,6 +30,9 @@ public sealed class ProcessHost : IAsyncDisposable
 
     public string LogPath { get; }
 
+    /// <summary>The running process's id (null before the first start).</summary>
+    public int? ProcessId => _process?.Id;
+
     public async Task StartAsync()
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -10,9 +10,12 @@ public static class RepositoryPaths
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
     /// <summary>The built dll of a project under <c>src/</c>, e.g. <c>Executable("Gateway", "Odin.Gateway")</c>.</summary>
-    public static string Executable(string projectFolder, string assemblyName)
+    public static string Executable(string projectFolder, string assemblyName) => Executable("src", projectFolder, assemblyName);
+
+    /// <summary>The built dll of a project under <paramref name="top"/> (<c>src</c>, <c>tests</c>).</summary>
+    public static string Executable(string top, string projectFolder, string assemblyName)
     {
-        var path = Path.Combine(Root, "src", projectFolder, "bin", Configuration, "net10.0", $"{assemblyName}.dll");
+        var path = Path.Combine(Root, top, projectFolder, "bin", Configuration, "net10.0", $"{assemblyName}.dll");
         return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is not built: run 'dotnet build -c {Configuration}' (scripts/test.sh does).");
     }
 

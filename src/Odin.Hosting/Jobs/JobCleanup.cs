@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Odin.Hosting.Jobs;
 
 /// <summary>Recurring job: deletes succeeded and failed jobs older than <see cref="JobOptions.Retention"/>.</summary>
-internal sealed class JobCleanup(JobQueue queue, IOptions<JobOptions> options, TimeProvider time) : IJobHandler
+public sealed class JobCleanup(JobQueue queue, IOptions<JobOptions> options, TimeProvider time) : IJobHandler
 {
     public const string Type = "odin.jobs.cleanup";
 
