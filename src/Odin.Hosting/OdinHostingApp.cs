@@ -11,6 +11,7 @@ using Odin.Hosting.Files;
 using Odin.Hosting.Jobs;
 using Odin.Hosting.LastSeen;
 using Odin.Hosting.Notifications;
+using Odin.Hosting.Peer;
 using Odin.Hosting.Storage;
 using Odin.Hosting.Tenants;
 using Odin.Shared;
@@ -52,6 +53,7 @@ public static class OdinHostingApp
         services.AddSingleton<InstanceIdentity>();
         services.AddLeaderElection(configuration, redis);
         services.AddJobs(configuration);
+        services.AddPeerTransfer(configuration);
         services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: [HealthTags.Ready]);
         services.AddOdinAuth(configuration, singleNode);
         services.AddSingleton<TenantStore>();
@@ -104,6 +106,7 @@ public static class OdinHostingApp
         api.MapDriveEndpoints();
         api.MapDeviceEndpoints();
         api.MapFileEndpoints();
+        api.MapPeerEndpoints();
         app.MapJwks();
         app.MapOpenApi();
         app.MapOdinObservability();

@@ -22,9 +22,10 @@ public sealed class HaproxyServer : IAsyncDisposable
 
     public Uri HubUrl => new(BaseAddress, "/hubs/device");
 
-    public static async Task<HaproxyServer> StartAsync(IReadOnlyList<string> gateways, IReadOnlyList<string> hosting, string logFolder)
+    /// <param name="port">The port to listen on; a free one when null (a caller that must tell others the address first picks it).</param>
+    public static async Task<HaproxyServer> StartAsync(IReadOnlyList<string> gateways, IReadOnlyList<string> hosting, string logFolder, int? port = null)
     {
-        var port = FreePort.Next();
+        port ??= FreePort.Next();
         var start = new ProcessStartInfo(ServerBinaries.Find("haproxy"))
         {
             RedirectStandardOutput = true,
@@ -40,7 +41,7 @@ public sealed class HaproxyServer : IAsyncDisposable
             },
         };
         var logPath = Path.Combine(logFolder, "haproxy.log");
-        var server = new HaproxyServer(ChildProcess.Start(start, logPath), port);
+        var server = new HaproxyServer(ChildProcess.Start(start, logPath), port.Value);
         await Eventually.TrueAsync(async () =>
         {
             if (server._process.HasExited)

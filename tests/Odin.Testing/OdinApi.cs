@@ -104,4 +104,42 @@ public sealed record TenantHandle(OdinApi Api, Guid TenantId, string Domain, str
     }
 }
 
+public static class PeerTransferCalls
+{
+    /// <summary>Sends a file to <paramref name="recipient"/>'s drive <paramref name="driveAlias"/>; returns the transfer id.</summary>
+    public static async Task<Guid> SendFileAsync(this TenantHandle tenant, string recipient, string driveAlias, Guid driveId, Guid fileId)
+    {
+        using var response = await tenant.OwnerAsync(HttpMethod.Post, "/api/v1/owner/transfers", new { recipient, driveAlias, driveId, fileId });
+        await OdinApi.EnsureAsync(response, HttpStatusCode.Accepted);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("transferId").GetGuid();
+    }
+
+    /// <summary>The transfer's state as its sender sees it: pending, delivered or failed.</summary>
+    public static async Task<JsonElement> TransferAsync(this TenantHandle tenant, Guid transferId)
+    {
+        using var response = await tenant.OwnerAsync(HttpMethod.Get, $"/api/v1/owner/transfers/{transferId}");
+        await OdinApi.EnsureAsync(response, HttpStatusCode.OK);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Every change of a drive (live and deleted files), oldest first, read page by page.</summary>
+    public static async Task<List<JsonElement>> ChangesAsync(this TenantHandle tenant, Guid driveId)
+    {
+        var changes = new List<JsonElement>();
+        long cursor = 0;
+        while (true)
+        {
+            using var response = await tenant.OwnerAsync(HttpMethod.Get, $"/api/v1/drives/{driveId}/changes?cursor={cursor}&limit=1000");
+            await OdinApi.EnsureAsync(response, HttpStatusCode.OK);
+            var page = await response.Content.ReadFromJsonAsync<JsonElement>();
+            changes.AddRange(page.GetProperty("changes").EnumerateArray());
+            cursor = page.GetProperty("cursor").GetInt64();
+            if (!page.GetProperty("hasMore").GetBoolean())
+            {
+                return changes;
+            }
+        }
+    }
+}
+
 public sealed record DeviceHandle(TenantHandle Tenant, Guid DeviceId, string Secret, string AccessToken);

@@ -61,7 +61,7 @@ public sealed class OdinHost : IAsyncDisposable
         var app = OdinHostingApp.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(defaults);
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.WebHost.UseUrls(defaults.GetValueOrDefault("urls") ?? "http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             services?.Invoke(builder.Services);
         });

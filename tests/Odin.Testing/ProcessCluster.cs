@@ -33,6 +33,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     public static async Task<ProcessCluster> StartAsync(RedisServer redis, PostgresServer postgres)
     {
         var folder = Directory.CreateTempSubdirectory("odin-processes-").FullName;
+        var haproxyPort = FreePort.Next(); // chosen first: the instances send peer calls through it
         var keyPath = Path.Combine(folder, "signing-key.pem");
         SigningKey.Load(keyPath, createIfMissing: true);
         var common = new Dictionary<string, string>
@@ -47,6 +48,15 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Odin__Auth__SigningKeyPath"] = keyPath,
             ["Odin__Admin__ApiKey"] = OdinHost.AdminKey,
             ["Odin__Notifications__PollInterval"] = "00:00:00.200",
+            // Every identity sits behind the one HAProxy; short intervals so recoveries show within a test.
+            ["Odin__Peer__ResolveTo"] = $"http://127.0.0.1:{haproxyPort}",
+            ["Odin__Peer__PollInterval"] = "00:00:00.100",
+            ["Odin__Peer__RetryDelay"] = "00:00:00.200",
+            ["Odin__Peer__MaxRetryDelay"] = "00:00:02",
+            ["Odin__Peer__MaxAttempts"] = "100",
+            ["Odin__Peer__ClaimTimeout"] = "00:00:03",
+            ["Odin__Peer__ReconcileInterval"] = "00:00:00.500",
+            ["Odin__Leader__Lease"] = "00:00:02",
         };
         var hosting = Enumerable.Range(1, 2)
             .Select(i => new ProcessHost($"hosting{i}", RepositoryPaths.Executable("Odin.Hosting", "Odin.Hosting"), hostingEnvironment, folder))
@@ -71,7 +81,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         await Eventually.TrueAsync(async () => (await Task.WhenAll(hosting.Concat(gateways).Select(p => p.IsReadyAsync()))).All(r => r),
             "every Hosting and Gateway process to report ready", TimeSpan.FromSeconds(30));
 
-        var haproxy = await HaproxyServer.StartAsync([.. gateways.Select(g => g.Address)], [.. hosting.Select(h => h.Address)], folder);
+        var haproxy = await HaproxyServer.StartAsync([.. gateways.Select(g => g.Address)], [.. hosting.Select(h => h.Address)], folder, haproxyPort);
         return new ProcessCluster(folder, redis, hosting, gateways, haproxy);
     }
 

@@ -20,9 +20,9 @@ public static partial class DriveEndpoints
 
     private static async Task<IResult> CreateAsync(CreateDriveRequest request, HttpContext context, DriveStore drives)
     {
-        if (request.Alias is null || !AliasPattern().IsMatch(request.Alias))
+        if (!IsValidAlias(request.Alias))
         {
-            return Problems.BadRequest("alias must be 1 to 64 characters of lower-case letters, digits, '-' and '_'.");
+            return Problems.BadRequest($"alias {AliasRule}.");
         }
 
         var name = request.Name?.Trim() ?? request.Alias;
@@ -39,6 +39,10 @@ public static partial class DriveEndpoints
 
     private static async Task<IResult> ListAsync(HttpContext context, DriveStore drives) =>
         TypedResults.Ok((await drives.ListAsync(context.Tenant().Id, context.RequestAborted)).Select(d => new DriveResponse(d.Id, d.Alias, d.Name)));
+
+    public const string AliasRule = "must be 1 to 64 characters of lower-case letters, digits, '-' and '_'";
+
+    public static bool IsValidAlias([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? alias) => alias is not null && AliasPattern().IsMatch(alias);
 
     [GeneratedRegex("^[a-z0-9_-]{1,64}$")]
     private static partial Regex AliasPattern();

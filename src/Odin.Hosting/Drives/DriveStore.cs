@@ -25,6 +25,13 @@ public sealed class DriveStore(IDatabase database, Level1Cache cache, TimeProvid
             "SELECT id AS Id, alias AS Alias, name AS Name FROM drives WHERE tenant_id = @tenantId ORDER BY alias", new { tenantId })];
     }
 
+    /// <summary>The tenant's drive with this alias, if any.</summary>
+    public async Task<Guid?> FindByAliasAsync(Guid tenantId, string alias, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<Guid?>("SELECT id FROM drives WHERE tenant_id = @tenantId AND alias = @alias", new { tenantId, alias });
+    }
+
     /// <summary>Asked on every file call: cached (drives are never deleted, only with their tenant).</summary>
     public async Task<bool> ExistsAsync(Guid tenantId, Guid driveId, CancellationToken cancellationToken = default) =>
         await cache.GetOrSetAsync(ExistsKey(tenantId, driveId), async ct =>

@@ -107,18 +107,56 @@ public sealed class FileStore(IDatabase database, TimeProvider time, DispatchSig
             new { tenantId, driveId, cursor, limit })];
     }
 
+    /// <summary>
+    /// Creates or replaces a file whatever its current version, inside the caller's transaction (peer transfer:
+    /// a received file is the sender's, and the newest version the sender sent wins). Notifies
+    /// <c>fileAdded</c> or <c>fileModified</c>; the caller commits and then calls <see cref="DispatchSignal.Notify"/>.
+    /// </summary>
+    public async Task<FileWriteResult> PutInAsync(
+        WriteTransaction write, Guid tenantId, Guid driveId, Guid fileId, string? metadata, byte[]? content)
+    {
+        var exists = await write.Connection.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM files WHERE tenant_id = @tenantId AND drive_id = @driveId AND id = @fileId AND deleted = 0",
+            new { tenantId, driveId, fileId }, write.Transaction) == 1;
+        return await ApplyAsync(
+            write, tenantId, driveId, fileId,
+            """
+            INSERT INTO files (tenant_id, drive_id, id, version_tag, metadata, content, deleted, modified, seq)
+            VALUES (@tenantId, @driveId, @fileId, @tag, @metadata, @content, 0, @now, @seq)
+            ON CONFLICT (tenant_id, drive_id, id) DO UPDATE
+              SET version_tag = excluded.version_tag, metadata = excluded.metadata, content = excluded.content,
+                  deleted = 0, modified = excluded.modified, seq = excluded.seq
+            """,
+            new { metadata, content }, exists ? NotificationTypes.FileModified : NotificationTypes.FileAdded, exists ? WriteOutcome.Updated : WriteOutcome.Created);
+    }
+
     private async Task<FileWriteResult> ChangeAsync(
         Guid tenantId, Guid driveId, Guid fileId, string sql, object extra, string type, WriteOutcome outcome, CancellationToken cancellationToken)
     {
+        await using var write = await database.BeginWriteAsync(cancellationToken);
+        var result = await ApplyAsync(write, tenantId, driveId, fileId, sql, extra, type, outcome);
+        if (result.Outcome == WriteOutcome.PreconditionFailed)
+        {
+            return result; // rolled back: the seq is not used
+        }
+
+        await write.CommitAsync(cancellationToken);
+        dispatch.Notify();
+        return result;
+    }
+
+    /// <summary>Takes the tenant's next seq, runs the conditional write and appends its notification, in <paramref name="write"/>.</summary>
+    private async Task<FileWriteResult> ApplyAsync(
+        WriteTransaction write, Guid tenantId, Guid driveId, Guid fileId, string sql, object extra, string type, WriteOutcome outcome)
+    {
         var tag = NewVersionTag();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var write = await database.BeginWriteAsync(cancellationToken);
         var seq = await NotificationOutbox.NextSeqAsync(write, tenantId);
         var parameters = new DynamicParameters(extra);
         parameters.AddDynamicParams(new { tenantId, driveId, fileId, tag, now, seq });
         if (await write.Connection.ExecuteAsync(sql, parameters, write.Transaction) != 1)
         {
-            return new FileWriteResult(WriteOutcome.PreconditionFailed); // rolled back: the seq is not used
+            return new FileWriteResult(WriteOutcome.PreconditionFailed);
         }
 
         await NotificationOutbox.AppendAsync(write, new OutboxNotification
@@ -132,8 +170,6 @@ public sealed class FileStore(IDatabase database, TimeProvider time, DispatchSig
             VersionTag = tag,
             At = now,
         });
-        await write.CommitAsync(cancellationToken);
-        dispatch.Notify();
         return new FileWriteResult(outcome, tag, now, seq);
     }
 
