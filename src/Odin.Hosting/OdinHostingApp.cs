@@ -13,6 +13,7 @@ using Odin.Hosting.LastSeen;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Peer;
 using Odin.Hosting.Storage;
+using Odin.Hosting.Temp;
 using Odin.Hosting.Tenants;
 using Odin.Shared;
 using Odin.Shared.Auth;
@@ -54,6 +55,10 @@ public static class OdinHostingApp
         services.AddLeaderElection(configuration, redis);
         services.AddJobs(configuration);
         services.AddPeerTransfer(configuration);
+        services.AddValidatedOptions<TempFolderOptions>(configuration, TempFolderOptions.Section);
+        services.AddSingleton<TempFolder>();
+        services.AddSingleton<TempSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<TempSweeper>());
         services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: [HealthTags.Ready]);
         services.AddOdinAuth(configuration, singleNode);
         services.AddSingleton<TenantStore>();

@@ -50,6 +50,7 @@ public sealed class OdinHost : IAsyncDisposable
             ["Odin:Database:ConnectionString"] = $"Data Source={Path.Combine(dataFolder, "odin.db")}",
             ["Odin:Auth:SigningKeyPath"] = Path.Combine(dataFolder, "signing-key.pem"),
             ["Odin:Admin:ApiKey"] = AdminKey,
+            ["Odin:Temp:Root"] = Path.Combine(dataFolder, "temp"),
             ["Odin:Notifications:PollInterval"] = "00:00:00.200",
             ["Odin:LastSeen:FlushInterval"] = "00:00:00.200",
         };

@@ -57,6 +57,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Odin__Peer__ClaimTimeout"] = "00:00:03",
             ["Odin__Peer__ReconcileInterval"] = "00:00:00.500",
             ["Odin__Leader__Lease"] = "00:00:02",
+            ["Odin__Temp__Root"] = Path.Combine(folder, "temp"), // one staging root, as on shared storage
         };
         var hosting = Enumerable.Range(1, 2)
             .Select(i => new ProcessHost($"hosting{i}", RepositoryPaths.Executable("Odin.Hosting", "Odin.Hosting"), hostingEnvironment, folder))

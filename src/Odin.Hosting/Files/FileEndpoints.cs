@@ -4,6 +4,7 @@ using Microsoft.Net.Http.Headers;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
 using Odin.Hosting.Drives;
+using Odin.Hosting.Temp;
 
 namespace Odin.Hosting.Files;
 
@@ -26,6 +27,9 @@ public static class FileEndpoints
         drive.MapPut("/files/{fileId:guid}", PutAsync)
             .WithSummary("Create (no If-Match) or replace (If-Match: the current version tag) a file");
         drive.MapGet("/files/{fileId:guid}", GetAsync).WithSummary("Read a file");
+        drive.MapPut("/files/{fileId:guid}/content", PutContentAsync)
+            .WithSummary("Replace a file's content with the raw request body (If-Match required); staged on disk while it arrives");
+        drive.MapGet("/files/{fileId:guid}/content", GetContentAsync).WithSummary("Read a file's content as raw bytes");
         drive.MapDelete("/files/{fileId:guid}", DeleteAsync).WithSummary("Delete a file (If-Match required)");
         drive.MapGet("/changes", ChangesAsync).WithSummary("Changes after a cursor: what a device re-reads after a gap");
         return api;
@@ -47,8 +51,7 @@ public static class FileEndpoints
         var metadata = request.Metadata?.GetRawText();
         if (metadata?.Length > options.Value.MaxMetadataBytes || request.Content?.Length > options.Value.MaxContentBytes)
         {
-            return Problems.Result(StatusCodes.Status413PayloadTooLarge, "Too large",
-                $"metadata may be at most {options.Value.MaxMetadataBytes} bytes and content at most {options.Value.MaxContentBytes} bytes.");
+            return TooLarge(options.Value);
         }
 
         if (!TryReadIfMatch(context, out var expectedTag))
@@ -87,6 +90,64 @@ public static class FileEndpoints
         context.Response.Headers.ETag = Quote(file.VersionTag);
         var metadata = file.Metadata is null ? (JsonElement?)null : JsonDocument.Parse(file.Metadata).RootElement;
         return TypedResults.Ok(new FileResponse(file.Id, file.VersionTag, file.Modified, metadata, file.Content));
+    }
+
+    private static async Task<IResult> PutContentAsync(
+        Guid driveId, Guid fileId, HttpContext context, DriveStore drives, FileStore files, TempFolder temp, IOptions<FileOptions> options)
+    {
+        if (await CheckDriveAsync(context, drives, driveId, write: true) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!TryReadIfMatch(context, out var expectedTag))
+        {
+            return Problems.BadRequest("If-Match must be one quoted version tag.");
+        }
+
+        if (expectedTag is null)
+        {
+            return Problems.Result(StatusCodes.Status428PreconditionRequired, "Precondition required", "Send If-Match with the file's current version tag.");
+        }
+
+        var limit = options.Value.MaxContentBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            return TooLarge(options.Value);
+        }
+
+        await using var staged = await temp.StageAsync(context.Request.Body, limit, context.RequestAborted);
+        if (staged is null)
+        {
+            return TooLarge(options.Value);
+        }
+
+        var content = await staged.ReadAllAsync(context.RequestAborted);
+        var result = await files.ReplaceContentAsync(context.Tenant().Id, driveId, fileId, expectedTag, content, context.RequestAborted);
+        if (result.Outcome == WriteOutcome.PreconditionFailed)
+        {
+            return PreconditionFailed("The version tag is stale (or the file does not exist): read the file again.");
+        }
+
+        context.Response.Headers.ETag = Quote(result.VersionTag!);
+        return TypedResults.Ok(new FileWriteResponse(fileId, result.VersionTag!, result.Modified));
+    }
+
+    private static async Task<IResult> GetContentAsync(Guid driveId, Guid fileId, HttpContext context, DriveStore drives, FileStore files)
+    {
+        if (await CheckDriveAsync(context, drives, driveId, write: false) is { } refused)
+        {
+            return refused;
+        }
+
+        var file = await files.GetAsync(context.Tenant().Id, driveId, fileId, context.RequestAborted);
+        if (file is null)
+        {
+            return Problems.NotFound($"No file {fileId} in drive {driveId}.");
+        }
+
+        context.Response.Headers.ETag = Quote(file.VersionTag);
+        return TypedResults.Bytes(file.Content ?? [], "application/octet-stream");
     }
 
     private static async Task<IResult> DeleteAsync(Guid driveId, Guid fileId, HttpContext context, DriveStore drives, FileStore files)
@@ -170,6 +231,10 @@ public static class FileEndpoints
     }
 
     private static string Quote(string tag) => new EntityTagHeaderValue($"\"{tag}\"").ToString();
+
+    internal static IResult TooLarge(FileOptions limits) =>
+        Problems.Result(StatusCodes.Status413PayloadTooLarge, "Too large",
+            $"metadata may be at most {limits.MaxMetadataBytes} bytes and content at most {limits.MaxContentBytes} bytes.");
 
     private static IResult PreconditionFailed(string detail) =>
         Problems.Result(StatusCodes.Status412PreconditionFailed, "Precondition failed", detail);

@@ -74,6 +74,17 @@ public sealed class FileStore(IDatabase database, TimeProvider time, DispatchSig
         return ChangeAsync(tenantId, driveId, fileId, sql, new { expectedTag, metadata, content }, type, outcome, cancellationToken);
     }
 
+    /// <summary>Replaces the content of a live file whose tag is <paramref name="expectedTag"/>, keeping its metadata.</summary>
+    public Task<FileWriteResult> ReplaceContentAsync(
+        Guid tenantId, Guid driveId, Guid fileId, string expectedTag, byte[] content, CancellationToken cancellationToken = default) =>
+        ChangeAsync(
+            tenantId, driveId, fileId,
+            """
+            UPDATE files SET version_tag = @tag, content = @content, modified = @now, seq = @seq
+            WHERE tenant_id = @tenantId AND drive_id = @driveId AND id = @fileId AND version_tag = @expectedTag AND deleted = 0
+            """,
+            new { expectedTag, content }, NotificationTypes.FileModified, WriteOutcome.Updated, cancellationToken);
+
     /// <summary>Deletes a live file whose tag is <paramref name="expectedTag"/>, leaving a tombstone.</summary>
     public Task<FileWriteResult> DeleteAsync(Guid tenantId, Guid driveId, Guid fileId, string expectedTag, CancellationToken cancellationToken = default) =>
         ChangeAsync(

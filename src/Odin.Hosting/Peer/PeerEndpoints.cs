@@ -134,8 +134,7 @@ public static class PeerEndpoints
 
         if (delivery.Metadata?.Length > limits.MaxMetadataBytes || delivery.Content?.Length > limits.MaxContentBytes)
         {
-            return Problems.Result(StatusCodes.Status413PayloadTooLarge, "Too large",
-                $"metadata may be at most {limits.MaxMetadataBytes} bytes and content at most {limits.MaxContentBytes} bytes.");
+            return Files.FileEndpoints.TooLarge(limits);
         }
 
         if (delivery.Metadata is not null && !IsJsonObject(delivery.Metadata))
