@@ -12,6 +12,7 @@ using Odin.Hosting.Jobs;
 using Odin.Hosting.LastSeen;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Peer;
+using Odin.Hosting.Security;
 using Odin.Hosting.Storage;
 using Odin.Hosting.Temp;
 using Odin.Hosting.Tenants;
@@ -55,6 +56,7 @@ public static class OdinHostingApp
         services.AddLeaderElection(configuration, redis);
         services.AddJobs(configuration);
         services.AddPeerTransfer(configuration);
+        services.AddSecurityHealthCheck(configuration);
         services.AddValidatedOptions<TempFolderOptions>(configuration, TempFolderOptions.Section);
         services.AddSingleton<TempFolder>();
         services.AddSingleton<TempSweeper>();
@@ -112,6 +114,7 @@ public static class OdinHostingApp
         api.MapDeviceEndpoints();
         api.MapFileEndpoints();
         api.MapPeerEndpoints();
+        api.MapSecurityEndpoints();
         app.MapJwks();
         app.MapOpenApi();
         app.MapOdinObservability();

@@ -10,15 +10,21 @@ namespace Odin.Testing;
 public sealed class InProcessCluster : IAsyncDisposable
 {
     private readonly string _folder;
+    private readonly Dictionary<string, string?> _hostingConfiguration;
+    private readonly List<OdinHost> _hosting;
 
-    private InProcessCluster(string folder, IReadOnlyList<OdinHost> hosting, IReadOnlyList<GatewayHost> gateways)
+    private InProcessCluster(string folder, Dictionary<string, string?> hostingConfiguration, IEnumerable<OdinHost> hosting, IReadOnlyList<GatewayHost> gateways)
     {
         _folder = folder;
-        Hosting = hosting;
+        _hostingConfiguration = hostingConfiguration;
+        _hosting = [.. hosting];
         Gateways = gateways;
     }
 
-    public IReadOnlyList<OdinHost> Hosting { get; }
+    public IReadOnlyList<OdinHost> Hosting => _hosting;
+
+    /// <summary>The PostgreSQL database every Hosting instance uses.</summary>
+    public string DatabaseConnectionString => _hostingConfiguration["Odin:Database:ConnectionString"]!;
 
     public IReadOnlyList<GatewayHost> Gateways { get; }
 
@@ -47,8 +53,7 @@ public sealed class InProcessCluster : IAsyncDisposable
             hostingConfiguration[key] = value;
         }
 
-        var hosting = await Task.WhenAll(Enumerable.Range(0, hostingCount).Select(i =>
-            OdinHost.StartAsync(hostingConfiguration, Directory.CreateDirectory(Path.Combine(folder, $"hosting{i}")).FullName)));
+        var hosting = await Task.WhenAll(Enumerable.Range(0, hostingCount).Select(i => StartHostingAsync(folder, hostingConfiguration, i)));
         var gateways = await Task.WhenAll(Enumerable.Range(0, gatewayCount).Select(i =>
         {
             var settings = new Dictionary<string, string?>(shared);
@@ -63,10 +68,22 @@ public sealed class InProcessCluster : IAsyncDisposable
 
             return GatewayHost.StartAsync(settings);
         }));
-        var cluster = new InProcessCluster(folder, hosting, gateways);
+        var cluster = new InProcessCluster(folder, hostingConfiguration, hosting, gateways);
         await Eventually.TrueAsync(cluster.AllReadyAsync, "every instance of the cluster to report ready");
         return cluster;
     }
+
+    /// <summary>Starts <paramref name="count"/> more Hosting instances at once, configured as the others.</summary>
+    public async Task<IReadOnlyList<OdinHost>> AddHostingAsync(int count)
+    {
+        var first = _hosting.Count;
+        var added = await Task.WhenAll(Enumerable.Range(first, count).Select(i => StartHostingAsync(_folder, _hostingConfiguration, i)));
+        _hosting.AddRange(added);
+        return added;
+    }
+
+    private static Task<OdinHost> StartHostingAsync(string folder, Dictionary<string, string?> configuration, int index) =>
+        OdinHost.StartAsync(configuration, Directory.CreateDirectory(Path.Combine(folder, $"hosting{index}")).FullName);
 
     /// <summary>True when every instance's <c>/health/ready</c> answers 200.</summary>
     public async Task<bool> AllReadyAsync()

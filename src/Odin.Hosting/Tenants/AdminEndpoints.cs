@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Odin.Hosting.Jobs;
+using Odin.Hosting.Security;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
 
@@ -22,7 +25,8 @@ public static class AdminEndpoints
         return api;
     }
 
-    private static async Task<IResult> CreateAsync(CreateTenantRequest request, HttpContext context, TenantStore store, IdentityRegistry registry)
+    private static async Task<IResult> CreateAsync(
+        CreateTenantRequest request, HttpContext context, TenantStore store, IdentityRegistry registry, JobQueue jobs, IOptions<SecurityOptions> security)
     {
         if (!DomainName.TryNormalize(request.Domain, out var domain, out var reason))
         {
@@ -36,6 +40,8 @@ public static class AdminEndpoints
         }
 
         await registry.ChangedAsync(domain, context.RequestAborted);
+        // Also covered by the hourly scheduler, should this instance stop right here.
+        await jobs.EnqueueAsync(SecurityHealthCheck.For(result.Tenant.Id, security.Value), context.RequestAborted);
         return TypedResults.Created($"/api/v1/admin/tenants/{domain}", new CreateTenantResponse(result.Tenant.Id, domain, result.OwnerToken));
     }
 
