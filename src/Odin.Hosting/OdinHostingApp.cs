@@ -59,20 +59,19 @@ public static class OdinHostingApp
         services.AddSecurityHealthCheck(configuration);
         services.AddValidatedOptions<TempFolderOptions>(configuration, TempFolderOptions.Section);
         services.AddSingleton<TempFolder>();
-        services.AddSingleton<TempSweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<TempSweeper>());
+        services.AddLeaderOnly<TempSweeper>();
         services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: [HealthTags.Ready]);
         services.AddOdinAuth(configuration, singleNode);
         services.AddSingleton<TenantStore>();
         services.AddSingleton<IdentityRegistry>();
-        services.AddHostedService<RegistrySync>();
+        services.AddEveryInstance<RegistrySync>();
         services.AddSingleton<DriveStore>();
         services.AddSingleton<DeviceStore>();
         services.AddSingleton<FileStore>();
         services.AddSingleton<LastSeenTracker>();
         services.AddSingleton<LastSeenStore>();
-        services.AddHostedService<LastSeenFlusher>();
-        services.AddHostedService<LastSeenPruner>();
+        services.AddEveryInstance<LastSeenFlusher>();
+        services.AddLeaderOnly<LastSeenPruner>();
         services.AddValidatedOptions<LastSeenOptions>(configuration, LastSeenOptions.Section);
         services.AddValidatedOptions<Files.FileOptions>(configuration, Files.FileOptions.Section);
         services.AddSingleton<StartupTasks>();
@@ -81,8 +80,8 @@ public static class OdinHostingApp
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<NotificationMetrics>();
         services.AddValidatedOptions<NotificationOptions>(configuration, NotificationOptions.Section);
-        services.AddHostedService<NotificationDispatcher>();
-        services.AddHostedService<DispatchWakeRelay>();
+        services.AddEveryInstance<NotificationDispatcher>();
+        services.AddEveryInstance<DispatchWakeRelay>();
 
         if (singleNode)
         {

@@ -64,6 +64,35 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Assert.True(await AdvanceAsync(_servers.Cluster.Hosting[lastIndex].Services.GetRequiredService<IDatabase>(), last.Current.FencingToken));
     }
 
+    [Fact]
+    public async Task Health_leader_says_which_instance_leads_and_where_every_background_service_runs()
+    {
+        var statuses = new List<System.Text.Json.JsonElement>();
+        await Eventually.TrueAsync(async () =>
+        {
+            statuses = [];
+            foreach (var host in _servers.Cluster.Hosting)
+            {
+                using var http = host.CreateClient();
+                statuses.Add(System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/health/leader")).RootElement.Clone());
+            }
+
+            return statuses.Count(s => s.GetProperty("leader").GetBoolean()) == 1;
+        }, "one instance to say it leads");
+
+        var services = statuses[0].GetProperty("backgroundServices").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("runsOn").GetString());
+        foreach (var leaderOnly in new[] { "LastSeenPruner", "PeerReconciliation", "TempSweeper" })
+        {
+            Assert.Equal("Leader", services[leaderOnly]);
+        }
+
+        foreach (var everywhere in new[] { "NotificationDispatcher", "JobRunner", "PeerOutboxSender", "PeerInboxProcessor", "RedisLeaderElection" })
+        {
+            Assert.Equal("EveryInstance", services[everywhere]);
+        }
+    }
+
     private static async Task<bool> AdvanceAsync(IDatabase database, long token)
     {
         await using var write = await database.BeginWriteAsync();

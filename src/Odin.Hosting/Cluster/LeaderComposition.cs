@@ -13,9 +13,8 @@ public static class LeaderComposition
         services.AddValidatedOptions<LeaderOptions>(configuration, LeaderOptions.Section);
         if (redis.IsCluster)
         {
-            services.AddSingleton<RedisLeaderElection>();
+            services.AddEveryInstance<RedisLeaderElection>(); // it is the election: SET NX lets one win
             services.AddSingleton<ILeaderElection>(sp => sp.GetRequiredService<RedisLeaderElection>());
-            services.AddHostedService(sp => sp.GetRequiredService<RedisLeaderElection>());
         }
         else
         {
@@ -29,14 +28,14 @@ public static class LeaderComposition
     /// <summary><c>GET /health/leader</c>: whether this instance leads, and its fencing token.</summary>
     public static IEndpointRouteBuilder MapLeaderStatus(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health/leader", (ILeaderElection election, LeaderMetrics _) => election.Current is { } term
-            ? TypedResults.Ok(new LeaderStatus(true, term.FencingToken))
-            : TypedResults.Ok(new LeaderStatus(false, null))).WithTags("Health").WithSummary("Whether this instance leads the leader-only work");
+        app.MapGet("/health/leader", (ILeaderElection election, IEnumerable<BackgroundServiceDeclaration> services, LeaderMetrics _) =>
+                TypedResults.Ok(new LeaderStatus(election.Current is not null, election.Current?.FencingToken, [.. services])))
+            .WithTags("Health").WithSummary("Whether this instance leads the leader-only work, and where each background service runs");
         return app;
     }
 }
 
-public sealed record LeaderStatus(bool Leader, long? FencingToken);
+public sealed record LeaderStatus(bool Leader, long? FencingToken, IReadOnlyList<BackgroundServiceDeclaration> BackgroundServices);
 
 /// <summary><c>odin_leader</c>: 1 on the instance that leads, 0 elsewhere.</summary>
 public sealed class LeaderMetrics

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Odin.Hosting.Cluster;
 using Odin.Shared;
 
 namespace Odin.Hosting.Jobs;
@@ -12,7 +13,7 @@ public static class JobsComposition
         services.AddSingleton<JobSignal>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobMetrics>();
-        services.AddHostedService<JobRunner>();
+        services.AddEveryInstance<JobRunner>();
         services.AddJobHandler<JobCleanup>(JobCleanup.Type);
         services.AddSingleton(sp => JobCleanup.Schedule(sp.GetRequiredService<IOptions<JobOptions>>().Value));
         return services;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Odin.Hosting.Cluster;
 using Odin.Shared;
 
 namespace Odin.Hosting.Peer;
@@ -21,9 +22,9 @@ public static class PeerComposition
         services.AddSingleton<PeerOutboxSignal>();
         services.AddSingleton<PeerInboxSignal>();
         services.AddSingleton<PeerMetrics>();
-        services.AddHostedService<PeerOutboxSender>();
-        services.AddHostedService<PeerInboxProcessor>();
-        services.AddHostedService<PeerReconciliation>();
+        services.AddEveryInstance<PeerOutboxSender>();
+        services.AddEveryInstance<PeerInboxProcessor>();
+        services.AddLeaderOnly<PeerReconciliation>();
         return services;
     }
 }
