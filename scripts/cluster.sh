@@ -82,6 +82,8 @@ up() {
     Odin__Auth__SigningKeyPath="$state/signing-key.pem" \
     Odin__Admin__ApiKey="$(cat "$state/admin-key")" \
     Odin__Auth__HubUrl="http://127.0.0.1:$haproxy_port/hubs/device" \
+    Odin__Peer__ResolveTo="http://127.0.0.1:$haproxy_port" \
+    Odin__Temp__Root="$state/temp" \
       start "hosting$((i + 1))" dotnet "$root/src/Odin.Hosting/bin/Release/net10.0/Odin.Hosting.dll" --urls "http://127.0.0.1:${hosting_ports[$i]}"
   done
   for i in 0 1; do wait_for "hosting$((i + 1))" curl -sf "http://127.0.0.1:${hosting_ports[$i]}/health/ready"; done

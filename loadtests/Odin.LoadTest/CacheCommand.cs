@@ -47,7 +47,7 @@ public static class CacheCommand
             level1Rates.Add(await RateAsync(hits, () => level1.GetOrSetAsync(key, neverCalled, cancellationToken: cancellationToken)));
         }
 
-        var (bareMedian, taggedMedian, level1Median) = (Median(bareRates), Median(taggedRates), Median(level1Rates));
+        var (bareMedian, taggedMedian, level1Median) = (Statistics.Median(bareRates), Statistics.Median(taggedRates), Statistics.Median(level1Rates));
         Console.WriteLine($"hit path (median of {rounds} alternating rounds): bare FusionCache {bareMedian:F0}/s, bare tagged {taggedMedian:F0}/s, "
             + $"Level1Cache {level1Median:F0}/s; Level1Cache / bare {level1Median / bareMedian:F2}");
 
@@ -107,6 +107,4 @@ public static class CacheCommand
 
         return count / clock.Elapsed.TotalSeconds;
     }
-
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }

@@ -18,6 +18,8 @@ try
         "run" => await RunCommand.RunAsync(new Arguments(args[1..]), writes: true, stop.Token),
         "devices" => await RunCommand.RunAsync(new Arguments(args[1..]), writes: false, stop.Token),
         "cache" => await CacheCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        "jobs" => await JobsCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        "peer" => await PeerCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         _ => Usage(),
     };
 }
@@ -33,5 +35,7 @@ static int Usage()
     Console.Error.WriteLine($"       Odin.LoadTest {CompareCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {RunCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {CacheCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {JobsCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {PeerCommand.Usage}");
     return 2;
 }

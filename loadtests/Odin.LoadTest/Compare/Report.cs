@@ -29,18 +29,12 @@ internal static class Report
         text.AppendLine("|---|---:|---:|---:|---:|");
         foreach (var (name, value, format) in rows)
         {
-            var medians = order.Select(t => byTarget.TryGetValue(t, out var list) ? Median(list.Select(value)) : double.NaN).ToArray();
+            var medians = order.Select(t => byTarget.TryGetValue(t, out var list) ? Statistics.Median(list.Select(value)) : double.NaN).ToArray();
             var ratio = medians[1] == 0 ? double.NaN : medians[2] / medians[1];
             text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {Format(medians[0], format)} | {Format(medians[1], format)} | {Format(medians[2], format)} | {Format(ratio, "F2")} |");
         }
 
         return text.ToString();
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
     }
 
     private static string Format(double value, string format) =>

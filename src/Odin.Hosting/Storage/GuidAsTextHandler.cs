@@ -14,8 +14,16 @@ internal sealed class GuidAsTextHandler : SqlMapper.TypeHandler<Guid>
 
     public override Guid Parse(object value) => value is Guid guid ? guid : Guid.Parse((string)value);
 
+    private static int _registered;
+
+    /// <summary>Once per process: re-registering would briefly leave Guid unmapped under queries running meanwhile.</summary>
     public static void Register()
     {
+        if (Interlocked.Exchange(ref _registered, 1) == 1)
+        {
+            return;
+        }
+
         SqlMapper.RemoveTypeMap(typeof(Guid));
         SqlMapper.RemoveTypeMap(typeof(Guid?));
         SqlMapper.AddTypeHandler(new GuidAsTextHandler());

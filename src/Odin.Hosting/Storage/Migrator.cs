@@ -10,7 +10,7 @@ namespace Odin.Hosting.Storage;
 /// Instances starting together on one PostgreSQL serialize on an advisory lock; on SQLite the
 /// write lock does the same.
 /// </summary>
-internal sealed partial class Migrator(IDatabase database, ILogger<Migrator> logger)
+public sealed partial class Migrator(IDatabase database, ILogger<Migrator> logger)
 {
     /// <summary>Advisory lock key for migrations ("odinmigr" as a number); any constant both sides agree on.</summary>
     private const long PostgresLockKey = 0x6F64696E6D696772;

@@ -9,7 +9,6 @@ public static class StorageComposition
     /// <summary>Registers <see cref="IDatabase"/> for the configured provider, and the start-up migrations.</summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        GuidAsTextHandler.Register();
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
@@ -21,8 +20,10 @@ public static class StorageComposition
         return services;
     }
 
+    /// <summary>Opens the configured database (and teaches Dapper the GUID-as-text convention every store relies on).</summary>
     public static IDatabase Create(DatabaseOptions options)
     {
+        GuidAsTextHandler.Register();
         try
         {
             return options.Provider switch

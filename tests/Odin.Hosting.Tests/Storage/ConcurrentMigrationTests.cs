@@ -22,7 +22,7 @@ public sealed class ConcurrentMigrationTests(PostgresServer postgres)
         {
             await using var connection = new NpgsqlConnection(connectionString);
             var versions = (await connection.QueryAsync<int>("SELECT version FROM schema_migrations")).ToList();
-            Assert.Equal([1, 2, 3, 4], versions.Order());
+            Assert.Equal(Enumerable.Range(1, DatabaseTest.MigrationCount), versions.Order());
 
             // Both serve: a tenant created through one is in the database both read.
             var tenant = await new OdinApi(hosts[0].CreateClient()).CreateTenantAsync();

@@ -14,6 +14,10 @@ public abstract class DatabaseTest(Func<Task<DatabaseOptions>> createOptions) : 
 
     protected IDatabase Database { get; private set; } = null!;
 
+    /// <summary>How many migration scripts the repository has.</summary>
+    public static int MigrationCount { get; } =
+        Directory.GetFiles(RepositoryPaths.InRepository("src", "Odin.Hosting", "Storage", "Migrations"), "*.sql").Length;
+
     /// <summary>How many migrations the fresh database took.</summary>
     protected int AppliedMigrations { get; private set; }
 
@@ -29,7 +33,6 @@ public abstract class DatabaseTest(Func<Task<DatabaseOptions>> createOptions) : 
 
     public virtual async Task InitializeAsync()
     {
-        GuidAsTextHandler.Register();
         var options = await createOptions();
         if (options.Provider == DatabaseProvider.Sqlite)
         {

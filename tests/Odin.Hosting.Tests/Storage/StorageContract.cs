@@ -30,7 +30,7 @@ public abstract class StorageContract(Func<Task<DatabaseOptions>> createOptions)
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Assert.Equal(Directory.GetFiles(MigrationsFolder, "*.sql").Length, AppliedMigrations);
+        Assert.Equal(MigrationCount, AppliedMigrations);
         var time = TimeProvider.System;
         var cache = TestCaches.Memory();
         Tenants = new TenantStore(Database, cache, time);
@@ -40,8 +40,6 @@ public abstract class StorageContract(Func<Task<DatabaseOptions>> createOptions)
         Outbox = new NotificationOutbox(Database);
         LastSeen = new LastSeenStore(Database);
     }
-
-    private static string MigrationsFolder => Odin.Testing.RepositoryPaths.InRepository("src", "Odin.Hosting", "Storage", "Migrations");
 
     [Fact]
     public async Task Migrations_apply_once()
