@@ -9,7 +9,7 @@ using Odin.Testing;
 namespace Odin.Cluster.Tests;
 
 /// <summary>Leader election on a real Redis, 3 Hosting instances, a 1-second lease.</summary>
-public sealed class LeaderElectionTests : IAsyncLifetime
+public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
     private ClusterOnOwnServers _servers = null!;
@@ -41,6 +41,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
 
         var others = elections.Where((_, i) => i != leader).ToList();
         await Eventually.TrueAsync(() => others.Count(e => e.Current is not null) == 1, "another instance to lead", Lease * 3);
+        output.WriteLine($"leader stopped; another led {stopped.ElapsedMilliseconds} ms later (lease {Lease.TotalMilliseconds} ms)");
         Assert.InRange(stopped.Elapsed, TimeSpan.Zero, Lease + TimeSpan.FromSeconds(1));
         var successor = others.Single(e => e.Current is not null).Current!;
         Assert.True(successor.FencingToken > old.FencingToken);

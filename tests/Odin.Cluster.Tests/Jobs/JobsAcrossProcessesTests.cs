@@ -38,6 +38,7 @@ public sealed class JobsAcrossProcessesTests(ITestOutputHelper output) : IAsyncL
             ["Odin__Admin__ApiKey"] = OdinHost.AdminKey,
             ["Odin__Jobs__Lease"] = Lease.ToString(),
             ["Odin__Jobs__PollInterval"] = "00:00:00.100",
+            ["Odin__Leader__Lease"] = Lease.ToString(),
         };
         Odin.Hosting.Auth.SigningKey.Load(environment["Odin__Auth__SigningKeyPath"], createIfMissing: true);
         _instances = [.. Enumerable.Range(1, 3).Select(i =>
@@ -47,6 +48,22 @@ public sealed class JobsAcrossProcessesTests(ITestOutputHelper output) : IAsyncL
 
         _database = StorageComposition.Create(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = connectionString });
         _queue = new JobQueue(_database, new JobSignal(), new InstanceIdentity(), Options.Create(new JobOptions()), TimeProvider.System);
+    }
+
+    private async Task<List<ProcessHost>> LeadersAsync(IEnumerable<ProcessHost>? among = null)
+    {
+        var leaders = new List<ProcessHost>();
+        foreach (var instance in among ?? _instances)
+        {
+            using var http = new HttpClient { BaseAddress = instance.BaseAddress };
+            var status = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/health/leader")).RootElement;
+            if (status.GetProperty("leader").GetBoolean())
+            {
+                leaders.Add(instance);
+            }
+        }
+
+        return leaders;
     }
 
     public async Task DisposeAsync()
@@ -87,6 +104,24 @@ public sealed class JobsAcrossProcessesTests(ITestOutputHelper output) : IAsyncL
             "SELECT runner, CAST(COUNT(*) AS INTEGER) FROM job_runs GROUP BY runner")).ToList();
         output.WriteLine(string.Join(", ", perRunner.Select(r => $"{r.Runner}: {r.Count}")));
         Assert.True(perRunner.Count >= 2, "the work is shared between instances");
+    }
+
+    [Fact]
+    public async Task A_killed_leader_is_replaced_within_its_lease_and_never_two_lead()
+    {
+        await Eventually.TrueAsync(async () => (await LeadersAsync()).Count == 1, "one instance to lead");
+        var leader = (await LeadersAsync()).Single();
+        leader.Kill();
+        var killed = Stopwatch.StartNew();
+        var survivors = _instances.Where(i => i != leader).ToList();
+        await Eventually.TrueAsync(async () =>
+        {
+            var leading = await LeadersAsync(survivors);
+            Assert.InRange(leading.Count, 0, 1);
+            return leading.Count == 1;
+        }, "another instance to lead", Lease * 3);
+        output.WriteLine($"leader killed (-9); another led {killed.ElapsedMilliseconds} ms later (lease {Lease.TotalMilliseconds} ms)");
+        Assert.InRange(killed.Elapsed, TimeSpan.Zero, Lease + TimeSpan.FromSeconds(1.5));
     }
 
     [Fact]
