@@ -74,6 +74,9 @@ up() {
     openssl ec -in "$state/signing-key.pem" -pubout -out "$state/signing-key.pub.pem" 2>/dev/null
     openssl rand -hex 32 >"$state/admin-key"
   fi
+  if [ ! -f "$state/keys-encryption-key" ]; then
+    openssl rand -base64 32 >"$state/keys-encryption-key"
+  fi
 
   export Odin__Redis__Configuration="127.0.0.1:$redis_port"
   for i in 0 1; do
@@ -81,6 +84,7 @@ up() {
     Odin__Database__ConnectionString="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=odin" \
     Odin__Auth__SigningKeyPath="$state/signing-key.pem" \
     Odin__Admin__ApiKey="$(cat "$state/admin-key")" \
+    Odin__Keys__EncryptionKey="$(cat "$state/keys-encryption-key")" \
     Odin__Auth__HubUrl="http://127.0.0.1:$haproxy_port/hubs/device" \
     Odin__Peer__ResolveTo="http://127.0.0.1:$haproxy_port" \
     Odin__Temp__Root="$state/temp" \

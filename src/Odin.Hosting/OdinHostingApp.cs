@@ -9,6 +9,7 @@ using Odin.Hosting.Devices;
 using Odin.Hosting.Drives;
 using Odin.Hosting.Files;
 using Odin.Hosting.Jobs;
+using Odin.Hosting.Keys;
 using Odin.Hosting.LastSeen;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Peer;
@@ -54,6 +55,8 @@ public static class OdinHostingApp
         services.AddLevel1Cache(configuration, redis);
         services.AddSingleton<InstanceIdentity>();
         services.AddLeaderElection(configuration, redis);
+        services.AddDistributedLocks(configuration, redis);
+        services.AddKeys(configuration, singleNode);
         services.AddJobs(configuration);
         services.AddPeerTransfer(configuration);
         services.AddSecurityHealthCheck(configuration);
@@ -115,6 +118,7 @@ public static class OdinHostingApp
         api.MapPeerEndpoints();
         api.MapSecurityEndpoints();
         app.MapJwks();
+        app.MapIdentityKey();
         app.MapOpenApi();
         app.MapOdinObservability();
         app.MapLeaderStatus();

@@ -18,6 +18,9 @@ public sealed class OdinHost : IAsyncDisposable
 {
     public const string AdminKey = "test-admin-key";
 
+    /// <summary>The key every test instance encrypts private keys with (a cluster's instances must share one).</summary>
+    public const string EncryptionKey = "b2Rpbi10ZXN0LWtleXMtZW5jcnlwdGlvbi1rZXkhISE=";
+
     private readonly WebApplication _app;
     private bool _disposed;
 
@@ -50,6 +53,7 @@ public sealed class OdinHost : IAsyncDisposable
             ["Odin:Database:ConnectionString"] = $"Data Source={Path.Combine(dataFolder, "odin.db")}",
             ["Odin:Auth:SigningKeyPath"] = Path.Combine(dataFolder, "signing-key.pem"),
             ["Odin:Admin:ApiKey"] = AdminKey,
+            ["Odin:Keys:EncryptionKey"] = EncryptionKey,
             ["Odin:Temp:Root"] = Path.Combine(dataFolder, "temp"),
             ["Odin:Notifications:PollInterval"] = "00:00:00.200",
             ["Odin:LastSeen:FlushInterval"] = "00:00:00.200",

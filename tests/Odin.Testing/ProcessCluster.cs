@@ -47,6 +47,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Odin__Database__ConnectionString"] = await postgres.CreateDatabaseAsync(),
             ["Odin__Auth__SigningKeyPath"] = keyPath,
             ["Odin__Admin__ApiKey"] = OdinHost.AdminKey,
+            ["Odin__Keys__EncryptionKey"] = OdinHost.EncryptionKey,
             ["Odin__Notifications__PollInterval"] = "00:00:00.200",
             // Every identity sits behind the one HAProxy; short intervals so recoveries show within a test.
             ["Odin__Peer__ResolveTo"] = $"http://127.0.0.1:{haproxyPort}",

@@ -31,7 +31,7 @@ public static class AuthComposition
         if (string.IsNullOrWhiteSpace(adminKey))
         {
             adminKey = singleNode
-                ? LoadOrCreateAdminKey("data/admin-key")
+                ? LocalSecretFile.LoadOrCreate("data/admin-key", () => Secrets.New("odin_admin_"), "the admin API key", show: true)
                 : throw new StartupConfigurationException("Odin__Admin__ApiKey is required when Odin__Redis__Configuration is set (cluster mode).");
         }
 
@@ -48,24 +48,5 @@ public static class AuthComposition
             return TypedResults.Ok(new { keys = new[] { new { kty = jwk.Kty, crv = jwk.Crv, x = jwk.X, y = jwk.Y, kid = jwk.Kid, use = "sig", alg = "ES256" } } });
         }).WithTags("Auth").WithSummary("Public keys that verify device tokens (JWKS)");
         return app;
-    }
-
-    private static string LoadOrCreateAdminKey(string path)
-    {
-        if (File.Exists(path))
-        {
-            return File.ReadAllText(path).Trim();
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var key = Secrets.New("odin_admin_");
-        File.WriteAllText(path, key);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        Console.WriteLine($"Created the admin API key (kept in {path}): {key}");
-        return key;
     }
 }

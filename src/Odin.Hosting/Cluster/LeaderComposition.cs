@@ -25,6 +25,22 @@ public static class LeaderComposition
         return services;
     }
 
+    /// <summary>Distributed locks, chosen once: RedLock on Redis in a cluster, in-process on a single node.</summary>
+    public static IServiceCollection AddDistributedLocks(this IServiceCollection services, IConfiguration configuration, RedisOptions redis)
+    {
+        services.AddValidatedOptions<Locks.LockOptions>(configuration, Locks.LockOptions.Section);
+        if (redis.IsCluster)
+        {
+            services.AddSingleton<Locks.IDistributedLock, Locks.RedLockDistributedLock>();
+        }
+        else
+        {
+            services.AddSingleton<Locks.IDistributedLock, Locks.InProcessDistributedLock>();
+        }
+
+        return services;
+    }
+
     /// <summary><c>GET /health/leader</c>: whether this instance leads, and its fencing token.</summary>
     public static IEndpointRouteBuilder MapLeaderStatus(this IEndpointRouteBuilder app)
     {

@@ -39,7 +39,7 @@ public sealed partial class RedisLeaderElection(
                     EndTerm("the lease was lost");
                 }
             }
-            catch (Exception ex) when (ex is RedisException or System.Data.Common.DbException)
+            catch (Exception ex) when (RedisFailures.Is(ex) || ex is System.Data.Common.DbException)
             {
                 // Cannot tell whether the lease still holds (or cannot fence): stop leading rather than risk two
                 // leaders. A lease taken but not yet used simply expires.
@@ -62,7 +62,7 @@ public sealed partial class RedisLeaderElection(
             {
                 await redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [names.LeaderLease], [last.Value]);
             }
-            catch (RedisException)
+            catch (Exception ex) when (RedisFailures.Is(ex))
             {
                 // it expires by itself
             }

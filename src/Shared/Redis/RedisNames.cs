@@ -24,6 +24,9 @@ public sealed class RedisNames(string prefix)
     /// <summary>The counter fencing tokens come from (INCR: only grows).</summary>
     public string LeaderFence => $"{Prefix}:leader:fence";
 
+    /// <summary>A distributed lock on one resource (RedLock).</summary>
+    public string Lock(string resource) => $"{Prefix}:lock:{resource}";
+
     /// <summary>Pub/sub channel of one broker topic.</summary>
     public string Topic(string topic) => $"{Prefix}:topic:{topic}";
 

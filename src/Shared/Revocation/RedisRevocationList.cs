@@ -21,7 +21,7 @@ public sealed class RedisRevocationList(IConnectionMultiplexer redis, RedisNames
         {
             return await redis.GetDatabase().KeyExistsAsync(names.RevokedDevice(deviceId));
         }
-        catch (RedisException)
+        catch (Exception ex) when (RedisFailures.Is(ex))
         {
             return false;
         }

@@ -36,6 +36,7 @@ public sealed class JobsAcrossProcessesTests(ITestOutputHelper output) : IAsyncL
             ["Odin__Redis__ChannelPrefix"] = $"odin-{Guid.NewGuid():N}",
             ["Odin__Auth__SigningKeyPath"] = Path.Combine(_folder, "signing-key.pem"),
             ["Odin__Admin__ApiKey"] = OdinHost.AdminKey,
+            ["Odin__Keys__EncryptionKey"] = OdinHost.EncryptionKey,
             ["Odin__Jobs__Lease"] = Lease.ToString(),
             ["Odin__Jobs__PollInterval"] = "00:00:00.100",
             ["Odin__Leader__Lease"] = Lease.ToString(),

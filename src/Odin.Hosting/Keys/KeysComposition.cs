@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.Tokens;
+using Odin.Hosting.Auth;
+using Odin.Hosting.Common;
+using Odin.Shared;
+
+namespace Odin.Hosting.Keys;
+
+public static class KeysComposition
+{
+    public const string EncryptionKeySetting = "Odin:Keys:EncryptionKey";
+
+    /// <summary>
+    /// The key store and the key that encrypts private keys at rest (<c>Odin__Keys__EncryptionKey</c>, base64 of
+    /// 32 random bytes): required in a cluster (the same on every instance); generated into
+    /// <c>data/keys-encryption-key</c> on a single node when unset.
+    /// </summary>
+    public static IServiceCollection AddKeys(this IServiceCollection services, IConfiguration configuration, bool singleNode)
+    {
+        var configured = configuration[EncryptionKeySetting];
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            configured = singleNode
+                ? LocalSecretFile.LoadOrCreate("data/keys-encryption-key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), "the key that encrypts private keys at rest")
+                : throw new StartupConfigurationException("Odin__Keys__EncryptionKey is required when Odin__Redis__Configuration is set (cluster mode): base64 of 32 random bytes, the same on every instance (openssl rand -base64 32).");
+        }
+
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(configured.Trim());
+        }
+        catch (FormatException)
+        {
+            key = [];
+        }
+
+        if (key.Length != 32)
+        {
+            throw new StartupConfigurationException("Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes (openssl rand -base64 32).");
+        }
+
+        services.AddSingleton(new KeyEncryption(key));
+        services.AddSingleton<KeyStore>();
+        return services;
+    }
+
+    /// <summary><c>GET /.well-known/odin/identity-key</c>: the identity's public signing key as a JWK (created on first request).</summary>
+    public static IEndpointRouteBuilder MapIdentityKey(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/.well-known/odin/identity-key", async (HttpContext context, KeyStore keys) =>
+            {
+                var pair = await keys.GetOrCreateAsync(context.Tenant().Id.ToString(), KeyKind.Identity, context.RequestAborted);
+                using var key = ECDsa.Create();
+                key.ImportFromPem(pair.PublicKeyPem);
+                var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(key));
+                return TypedResults.Ok(new { kty = jwk.Kty, crv = jwk.Crv, x = jwk.X, y = jwk.Y, use = "sig", alg = "ES384" });
+            })
+            .ForTenantHost().WithTags("Keys").WithSummary("The identity's public signing key (ECDSA P-384) as a JWK");
+        return app;
+    }
+}
