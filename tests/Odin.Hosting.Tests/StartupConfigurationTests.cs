@@ -14,6 +14,9 @@ public sealed class StartupConfigurationTests
     [InlineData("Odin:Gateway:MaxReceiveMessageSize", "10", "Odin__Gateway: ")]
     [InlineData("Odin:Database:ConnectionString", "", "Odin__Database__ConnectionString is empty.")]
     [InlineData("Odin:Redis:Configuration", "127.0.0.1:1", "Odin__Auth__SigningKeyPath: ")]
+    [InlineData("Odin:Keys:EncryptionKey", "c2hvcnQ=", "Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes")]
+    [InlineData("Odin:Keys:EncryptionKey", "not base64!", "Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes")]
+    [InlineData("Odin:Acme:DirectoryUrl", "not a url", "Odin__Acme: ")]
     public async Task Bad_settings_fail_with_one_line_naming_the_key(string key, string value, string expected)
     {
         var folder = Directory.CreateTempSubdirectory("odin-config-").FullName;
@@ -26,6 +29,7 @@ public sealed class StartupConfigurationTests
                     ["Odin:Database:ConnectionString"] = $"Data Source={Path.Combine(folder, "odin.db")}",
                     ["Odin:Auth:SigningKeyPath"] = Path.Combine(folder, "key.pem"),
                     ["Odin:Admin:ApiKey"] = "k",
+                    ["Odin:Keys:EncryptionKey"] = Odin.Testing.OdinHost.EncryptionKey,
                     [key] = value,
                 }));
                 await OdinHostingApp.StartAsync(app);
@@ -54,5 +58,28 @@ public sealed class StartupConfigurationTests
         }))));
         Assert.StartsWith("Odin__Auth__SigningKeyPath:", StartupErrors.Describe(error!));
         Assert.False(File.Exists(missing));
+    }
+
+    [Fact]
+    public async Task A_cluster_node_needs_the_key_that_encrypts_private_keys()
+    {
+        var folder = Directory.CreateTempSubdirectory("odin-config-").FullName;
+        try
+        {
+            var keyPath = Path.Combine(folder, "key.pem");
+            Auth.SigningKey.Load(keyPath, createIfMissing: true);
+            var error = await Record.ExceptionAsync(() => Task.FromResult(OdinHostingApp.Build([], builder => builder.Configuration.AddInMemoryCollection(
+                new Dictionary<string, string?>
+                {
+                    ["Odin:Redis:Configuration"] = "127.0.0.1:1",
+                    ["Odin:Auth:SigningKeyPath"] = keyPath,
+                    ["Odin:Admin:ApiKey"] = "k",
+                }))));
+            Assert.StartsWith("Odin__Keys__EncryptionKey is required", StartupErrors.Describe(error!));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

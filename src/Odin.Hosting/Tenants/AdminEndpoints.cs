@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Odin.Hosting.Certificates;
 using Odin.Hosting.Jobs;
 using Odin.Hosting.Security;
 using Odin.Hosting.Auth;
@@ -42,6 +43,7 @@ public static class AdminEndpoints
         await registry.ChangedAsync(domain, context.RequestAborted);
         // Also covered by the hourly scheduler, should this instance stop right here.
         await jobs.EnqueueAsync(SecurityHealthCheck.For(result.Tenant.Id, security.Value), context.RequestAborted);
+        await jobs.EnqueueAsync(CertificateIssueJob.For(domain), context.RequestAborted); // its first TLS certificate
         return TypedResults.Created($"/api/v1/admin/tenants/{domain}", new CreateTenantResponse(result.Tenant.Id, domain, result.OwnerToken));
     }
 
