@@ -55,7 +55,7 @@ public sealed class AcmeCertificates(
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         if (!string.IsNullOrEmpty(options.TrustedRootPath))
         {
-            var root = X509Certificate2.CreateFromPemFile(options.TrustedRootPath);
+            var root = X509Certificate2.CreateFromPem(File.ReadAllText(options.TrustedRootPath));
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
