@@ -20,12 +20,13 @@ public sealed class ClusterOnOwnServers : IAsyncDisposable
     public InProcessCluster Cluster { get; }
 
     public static async Task<ClusterOnOwnServers> StartAsync(
-        int hostingCount = 2, int gatewayCount = 2, IReadOnlyDictionary<string, string?>? hostingSettings = null)
+        int hostingCount = 2, int gatewayCount = 2, IReadOnlyDictionary<string, string?>? hostingSettings = null,
+        Func<int, IReadOnlyDictionary<string, string?>>? perHost = null)
     {
         var redis = new RedisServer();
         var postgres = new PostgresServer();
         await Task.WhenAll(redis.InitializeAsync(), postgres.InitializeAsync());
-        return new ClusterOnOwnServers(redis, postgres, await InProcessCluster.StartAsync(redis, postgres, hostingCount, gatewayCount, hostingSettings));
+        return new ClusterOnOwnServers(redis, postgres, await InProcessCluster.StartAsync(redis, postgres, hostingCount, gatewayCount, hostingSettings, perHost));
     }
 
     public async ValueTask DisposeAsync()

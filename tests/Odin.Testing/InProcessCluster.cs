@@ -29,8 +29,10 @@ public sealed class InProcessCluster : IAsyncDisposable
     public IReadOnlyList<GatewayHost> Gateways { get; }
 
     /// <param name="hostingSettings">More configuration for the Hosting instances (colon form).</param>
+    /// <param name="perHost">Settings of Hosting instance i alone (its listening addresses, say).</param>
     public static async Task<InProcessCluster> StartAsync(
-        RedisServer redis, PostgresServer postgres, int hostingCount = 2, int gatewayCount = 2, IReadOnlyDictionary<string, string?>? hostingSettings = null)
+        RedisServer redis, PostgresServer postgres, int hostingCount = 2, int gatewayCount = 2, IReadOnlyDictionary<string, string?>? hostingSettings = null,
+        Func<int, IReadOnlyDictionary<string, string?>>? perHost = null)
     {
         var folder = Directory.CreateTempSubdirectory("odin-cluster-").FullName;
         var keyPath = Path.Combine(folder, "signing-key.pem");
@@ -53,7 +55,8 @@ public sealed class InProcessCluster : IAsyncDisposable
             hostingConfiguration[key] = value;
         }
 
-        var hosting = await Task.WhenAll(Enumerable.Range(0, hostingCount).Select(i => StartHostingAsync(folder, hostingConfiguration, i)));
+        var hosting = await Task.WhenAll(Enumerable.Range(0, hostingCount).Select(i =>
+            StartHostingAsync(folder, perHost is null ? hostingConfiguration : new Dictionary<string, string?>(hostingConfiguration.Concat(perHost(i))), i)));
         var gateways = await Task.WhenAll(Enumerable.Range(0, gatewayCount).Select(i =>
         {
             var settings = new Dictionary<string, string?>(shared);

@@ -80,6 +80,16 @@ public sealed class PebbleServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>How many orders pebble has created so far (it logs "There are now N orders in the db" on each).</summary>
+    public async Task<int> OrdersAsync()
+    {
+        await using var log = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(log);
+        var text = await reader.ReadToEndAsync();
+        return System.Text.RegularExpressions.Regex.Matches(text, @"There are now (\d+) orders in the db")
+            .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
+    }
+
     /// <summary>The root of the chains pebble issues (a new one each run).</summary>
     public async Task<X509Certificate2> RootAsync() => X509Certificate2.CreateFromPem(await ManagementAsync("/roots/0"));
 
