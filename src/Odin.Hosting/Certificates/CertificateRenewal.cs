@@ -16,9 +16,35 @@ public sealed partial class CertificateRenewal(
     CertificateStore store, ICertificateSource source, IDistributedLock locks, TenantStore tenants, IOptions<AcmeOptions> options, TimeProvider time,
     ILogger<CertificateRenewal> logger)
 {
-    /// <summary>Renews every identity's certificate that is due; returns how many this instance renewed.</summary>
+    private DateTimeOffset _rateLimitedUntil;
+    private int _rounds;
+
+    /// <summary>Rounds this instance has finished (for tests and the logs).</summary>
+    public int Rounds => Volatile.Read(ref _rounds);
+
+    /// <summary>
+    /// Renews every identity's certificate that is due; returns how many this instance renewed. After the CA
+    /// answered <c>rateLimited</c>, rounds do nothing until its <c>Retry-After</c> has passed.
+    /// </summary>
     public async Task<int> RenewDueAsync(CancellationToken cancellationToken = default)
     {
+        try
+        {
+            return await RenewRoundAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _rounds);
+        }
+    }
+
+    private async Task<int> RenewRoundAsync(CancellationToken cancellationToken)
+    {
+        if (time.GetUtcNow() < _rateLimitedUntil)
+        {
+            return 0;
+        }
+
         var renewed = 0;
         foreach (var tenant in (await tenants.ListAsync(cancellationToken)).Where(t => !t.Disabled))
         {
@@ -28,6 +54,7 @@ public sealed partial class CertificateRenewal(
             }
             catch (AcmeRateLimitedException ex)
             {
+                _rateLimitedUntil = ex.RetryAfter;
                 LogRateLimited(logger, tenant.Domain, ex.RetryAfter);
                 break; // the CA said stop: the next round comes back later
             }
