@@ -60,13 +60,13 @@ public static class PeerCommand
         public static async Task<Identity> CreateAsync(HttpClient http, string adminKey, string alias)
         {
             var domain = $"peer-{Guid.NewGuid():N}.example";
-            var tenant = await SendAsync(http, HttpMethod.Post, "/api/v1/admin/tenants", adminKey, null, new { domain });
+            var tenant = await ApiCall.SendAsync(http, HttpMethod.Post, "/api/v1/admin/tenants", adminKey, null, new { domain });
             var identity = new Identity(http, domain, tenant.GetProperty("ownerToken").GetString()!, Guid.Empty);
             var drive = await identity.SendAsync(HttpMethod.Post, "/api/v1/owner/drives", new { alias, name = alias });
             return identity with { Drive = drive.GetProperty("driveId").GetGuid() };
         }
 
-        public Task<JsonElement> SendAsync(HttpMethod method, string path, object body) => Identity.SendAsync(Http, method, path, OwnerToken, Domain, body);
+        public Task<JsonElement> SendAsync(HttpMethod method, string path, object body) => ApiCall.SendAsync(Http, method, path, OwnerToken, Domain, body);
 
         public async Task<int> CountFilesAsync()
         {
@@ -76,22 +76,6 @@ public static class PeerCommand
             using var response = await Http.SendAsync(request);
             response.EnsureSuccessStatusCode();
             return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("changes").GetArrayLength();
-        }
-
-        private static async Task<JsonElement> SendAsync(HttpClient http, HttpMethod method, string path, string bearer, string? host, object body)
-        {
-            using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-            if (host is not null)
-            {
-                request.Headers.Host = host;
-            }
-
-            using var response = await http.SendAsync(request);
-            var text = await response.Content.ReadAsStringAsync();
-            return response.IsSuccessStatusCode
-                ? JsonDocument.Parse(text).RootElement.Clone()
-                : throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
         }
     }
 }

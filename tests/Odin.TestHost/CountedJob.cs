@@ -16,6 +16,7 @@ public sealed class CountedJob(IDatabase database, InstanceIdentity instance) : 
 
     public sealed record Payload(int FirstAttemptMilliseconds);
 
+    /// <summary>Run once by the test before the instances start (concurrent CREATE TABLE IF NOT EXISTS races in PostgreSQL).</summary>
     public static async Task CreateTablesAsync(IDatabase database)
     {
         await using var connection = await database.OpenAsync();

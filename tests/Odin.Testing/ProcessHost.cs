@@ -79,9 +79,9 @@ public sealed class ProcessHost : IAsyncDisposable
             using var response = await http.GetAsync(path);
             return (int)response.StatusCode;
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            return 0;
+            return 0; // not answering (yet), or too busy to answer within the timeout: ask again
         }
     }
 }

@@ -33,9 +33,9 @@ internal sealed class ClusterSetup
     {
         var http = new HttpClient { BaseAddress = api };
         var domain = $"load-{Guid.NewGuid():N}.example";
-        var tenant = await SendAsync(http, HttpMethod.Post, "/api/v1/admin/tenants", adminKey, null, new { domain });
+        var tenant = await ApiCall.SendAsync(http, HttpMethod.Post, "/api/v1/admin/tenants", adminKey, null, new { domain });
         var owner = tenant.GetProperty("ownerToken").GetString()!;
-        var drive = (await SendAsync(http, HttpMethod.Post, "/api/v1/owner/drives", owner, domain, new { alias = "load", name = "load" }))
+        var drive = (await ApiCall.SendAsync(http, HttpMethod.Post, "/api/v1/owner/drives", owner, domain, new { alias = "load", name = "load" }))
             .GetProperty("driveId").GetGuid();
         var tokens = new string[devices];
         using var gate = new SemaphoreSlim(16);
@@ -44,9 +44,9 @@ internal sealed class ClusterSetup
             await gate.WaitAsync();
             try
             {
-                var device = await SendAsync(http, HttpMethod.Post, "/api/v1/owner/devices", owner, domain,
+                var device = await ApiCall.SendAsync(http, HttpMethod.Post, "/api/v1/owner/devices", owner, domain,
                     new { name = $"load device {i}", drives = new[] { new { driveId = drive, permission = "read" } } });
-                var token = await SendAsync(http, HttpMethod.Post, "/api/v1/device/token", null, domain,
+                var token = await ApiCall.SendAsync(http, HttpMethod.Post, "/api/v1/device/token", null, domain,
                     new { deviceId = device.GetProperty("deviceId").GetGuid(), deviceSecret = device.GetProperty("deviceSecret").GetString() });
                 tokens[i] = token.GetProperty("accessToken").GetString()!;
             }
@@ -70,25 +70,5 @@ internal sealed class ClusterSetup
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", OwnerToken);
         using var response = await Http.SendAsync(request);
         response.EnsureSuccessStatusCode();
-    }
-
-    private static async Task<JsonElement> SendAsync(HttpClient http, HttpMethod method, string path, string? bearer, string? host, object body)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
-        if (bearer is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        if (host is not null)
-        {
-            request.Headers.Host = host;
-        }
-
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return response.IsSuccessStatusCode
-            ? JsonDocument.Parse(text).RootElement.Clone()
-            : throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
     }
 }

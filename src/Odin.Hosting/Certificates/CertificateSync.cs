@@ -1,44 +1,19 @@
+using Odin.Hosting.Common;
 using Odin.Shared.PubSub;
 
 namespace Odin.Hosting.Certificates;
 
-/// <summary>
-/// Every instance: re-reads a domain's certificate when another instance announces a new one, and reloads all
-/// every few minutes in case an announcement was lost (the broker is at most once).
-/// </summary>
-internal sealed partial class CertificateSync(CertificateStore store, IPubSubBroker broker, TimeProvider time, ILogger<CertificateSync> logger) : BackgroundService
+/// <summary>Keeps the certificates this instance serves in step with the others (see <see cref="MirrorSync"/>).</summary>
+internal sealed class CertificateSync(CertificateStore store, IPubSubBroker broker, TimeProvider time, ILogger<CertificateSync> logger)
+    : MirrorSync(broker, time, logger)
 {
-    private static readonly TimeSpan FullReloadInterval = TimeSpan.FromMinutes(5);
+    protected override string Topic => CertificateStore.Topic;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
-        SubscriptionHost.HoldAsync(
-            () => broker.SubscribeAsync(CertificateStore.Topic, domain => store.RefreshAsync(domain, stoppingToken)),
-            "certificate changes", time, logger, stoppingToken),
-        ReloadPeriodicallyAsync(stoppingToken));
+    protected override string What => "certificate changes";
 
-    private async Task ReloadPeriodicallyAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(FullReloadInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await store.LoadAllAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
-                {
-                    LogReloadFailed(logger, ex.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // shutting down
-        }
-    }
+    protected override TimeSpan FullReloadInterval => TimeSpan.FromMinutes(5);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading certificates failed ({Reason}); trying again at the next interval")]
-    private static partial void LogReloadFailed(ILogger logger, string reason);
+    protected override Task RefreshAsync(string key, CancellationToken cancellationToken) => store.RefreshAsync(key, cancellationToken);
+
+    protected override Task LoadAllAsync(CancellationToken cancellationToken) => store.LoadAllAsync(cancellationToken);
 }

@@ -100,14 +100,9 @@ public static class FileEndpoints
             return refused;
         }
 
-        if (!TryReadIfMatch(context, out var expectedTag))
+        if (RequireIfMatch(context, out var expectedTag) is { } missing)
         {
-            return Problems.BadRequest("If-Match must be one quoted version tag.");
-        }
-
-        if (expectedTag is null)
-        {
-            return Problems.Result(StatusCodes.Status428PreconditionRequired, "Precondition required", "Send If-Match with the file's current version tag.");
+            return missing;
         }
 
         var limit = options.Value.MaxContentBytes;
@@ -157,14 +152,9 @@ public static class FileEndpoints
             return refused;
         }
 
-        if (!TryReadIfMatch(context, out var expectedTag))
+        if (RequireIfMatch(context, out var expectedTag) is { } missing)
         {
-            return Problems.BadRequest("If-Match must be one quoted version tag.");
-        }
-
-        if (expectedTag is null)
-        {
-            return Problems.Result(StatusCodes.Status428PreconditionRequired, "Precondition required", "Send If-Match with the file's current version tag.");
+            return missing;
         }
 
         var result = await files.DeleteAsync(context.Tenant().Id, driveId, fileId, expectedTag, context.RequestAborted);
@@ -203,6 +193,24 @@ public static class FileEndpoints
         return await drives.ExistsAsync(context.Tenant().Id, driveId, context.RequestAborted)
             ? null
             : Problems.NotFound($"No drive {driveId}.");
+    }
+
+    /// <summary>Null when If-Match names one tag (in <paramref name="tag"/>); otherwise the refusal: 400 malformed, 428 absent.</summary>
+    private static IResult? RequireIfMatch(HttpContext context, out string tag)
+    {
+        tag = "";
+        if (!TryReadIfMatch(context, out var given))
+        {
+            return Problems.BadRequest("If-Match must be one quoted version tag.");
+        }
+
+        if (given is null)
+        {
+            return Problems.Result(StatusCodes.Status428PreconditionRequired, "Precondition required", "Send If-Match with the file's current version tag.");
+        }
+
+        tag = given;
+        return null;
     }
 
     /// <summary>Absent ⇒ null tag; one quoted (or, leniently, bare) tag ⇒ that tag; anything else ⇒ false.</summary>

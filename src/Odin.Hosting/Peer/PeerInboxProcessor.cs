@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Odin.Hosting.Common;
 using Odin.Hosting.Notifications;
 
 namespace Odin.Hosting.Peer;
@@ -10,33 +11,24 @@ namespace Odin.Hosting.Peer;
 /// </summary>
 internal sealed partial class PeerInboxProcessor(
     PeerInbox inbox, PeerInboxSignal signal, DispatchSignal dispatch, PeerMetrics metrics, IOptions<PeerOptions> options, TimeProvider time,
-    ILogger<PeerInboxProcessor> logger) : BackgroundService
+    ILogger<PeerInboxProcessor> logger) : WorkLoop(signal, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
+
+    protected override async Task<bool> RunOnceAsync(CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        var popped = await inbox.PopAsync(cancellationToken);
+        foreach (var transfer in popped)
         {
-            try
-            {
-                var popped = await inbox.PopAsync(stoppingToken);
-                foreach (var transfer in popped)
-                {
-                    await ProcessAsync(transfer, stoppingToken);
-                }
-
-                if (popped.Count > 0)
-                {
-                    dispatch.Notify();
-                    continue;
-                }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is System.Data.Common.DbException or TimeoutException)
-            {
-                LogDatabaseUnavailable(logger, ex.Message);
-            }
-
-            await signal.WaitAsync(options.Value.PollInterval, time, stoppingToken);
+            await ProcessAsync(transfer, cancellationToken);
         }
+
+        if (popped.Count > 0)
+        {
+            dispatch.Notify();
+        }
+
+        return popped.Count > 0;
     }
 
     private async Task ProcessAsync(IncomingTransfer transfer, CancellationToken cancellationToken)
@@ -58,7 +50,4 @@ internal sealed partial class PeerInboxProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Transfer {TransferId} from {Sender} could not be put into its drive: {Reason}")]
     private static partial void LogProcessingFailed(ILogger logger, Guid transferId, string sender, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Peer inbox processor cannot reach the database ({Reason}); trying again")]
-    private static partial void LogDatabaseUnavailable(ILogger logger, string reason);
 }

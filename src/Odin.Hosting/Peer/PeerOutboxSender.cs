@@ -1,35 +1,24 @@
 using Microsoft.Extensions.Options;
+using Odin.Hosting.Common;
 
 namespace Odin.Hosting.Peer;
 
 /// <summary>
 /// Runs on every instance: pops due transfers (popstamp) and delivers each to its recipient; delivered,
-/// retried with back-off, or failed for good. Safe everywhere: a popped row belongs to one instance.
+/// retried with back-off, or failed for good. Safe everywhere: a popped row belongs to one instance. Rows
+/// popped by an instance that then died are freed by <see cref="PeerReconciliation"/>.
 /// </summary>
 internal sealed partial class PeerOutboxSender(
     PeerOutbox outbox, PeerClient client, PeerOutboxSignal signal, PeerMetrics metrics, IOptions<PeerOptions> options, TimeProvider time,
-    ILogger<PeerOutboxSender> logger) : BackgroundService
+    ILogger<PeerOutboxSender> logger) : WorkLoop(signal, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var popped = await outbox.PopAsync(stoppingToken);
-                await Parallel.ForEachAsync(popped, stoppingToken, async (transfer, ct) => await SendAsync(transfer, ct));
-                if (popped.Count > 0)
-                {
-                    continue;
-                }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is System.Data.Common.DbException or TimeoutException)
-            {
-                LogDatabaseUnavailable(logger, ex.Message); // popped rows are freed by reconciliation after the claim timeout
-            }
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
 
-            await signal.WaitAsync(options.Value.PollInterval, time, stoppingToken);
-        }
+    protected override async Task<bool> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var popped = await outbox.PopAsync(cancellationToken);
+        await Parallel.ForEachAsync(popped, cancellationToken, async (transfer, ct) => await SendAsync(transfer, ct));
+        return popped.Count > 0;
     }
 
     private async Task SendAsync(OutgoingTransfer transfer, CancellationToken cancellationToken)
@@ -49,7 +38,4 @@ internal sealed partial class PeerOutboxSender(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Transfer {Id} to {Recipient} was not delivered: {Error}")]
     private static partial void LogAttemptFailed(ILogger logger, Guid id, string recipient, string? error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Peer sender cannot reach the database ({Reason}); trying again")]
-    private static partial void LogDatabaseUnavailable(ILogger logger, string reason);
 }

@@ -1,46 +1,19 @@
+using Odin.Hosting.Common;
 using Odin.Shared.PubSub;
 
 namespace Odin.Hosting.Tenants;
 
-/// <summary>
-/// Keeps this instance's <see cref="IdentityRegistry"/> in step with the others: re-reads a domain when
-/// any instance announces a change, and reloads everything every <see cref="FullReloadInterval"/> in case
-/// an announcement was lost (the broker is at most once, for example while Redis restarts).
-/// </summary>
-internal sealed partial class RegistrySync(IdentityRegistry registry, IPubSubBroker broker, TimeProvider time, ILogger<RegistrySync> logger)
-    : BackgroundService
+/// <summary>Keeps this instance's <see cref="IdentityRegistry"/> in step with the others (see <see cref="MirrorSync"/>).</summary>
+internal sealed class RegistrySync(IdentityRegistry registry, IPubSubBroker broker, TimeProvider time, ILogger<RegistrySync> logger)
+    : MirrorSync(broker, time, logger)
 {
-    public static readonly TimeSpan FullReloadInterval = TimeSpan.FromSeconds(30);
+    protected override string Topic => IdentityRegistry.Topic;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
-        SubscriptionHost.HoldAsync(
-            () => broker.SubscribeAsync(IdentityRegistry.Topic, domain => registry.RefreshAsync(domain, stoppingToken)),
-            "identity registry changes", time, logger, stoppingToken),
-        ReloadPeriodicallyAsync(stoppingToken));
+    protected override string What => "identity registry changes";
 
-    private async Task ReloadPeriodicallyAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(FullReloadInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await registry.LoadAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
-                {
-                    LogReloadFailed(logger, ex.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // shutting down
-        }
-    }
+    protected override TimeSpan FullReloadInterval => TimeSpan.FromSeconds(30);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading the identity registry failed ({Reason}); trying again at the next interval")]
-    private static partial void LogReloadFailed(ILogger logger, string reason);
+    protected override Task RefreshAsync(string key, CancellationToken cancellationToken) => registry.RefreshAsync(key, cancellationToken);
+
+    protected override Task LoadAllAsync(CancellationToken cancellationToken) => registry.LoadAsync(cancellationToken);
 }

@@ -42,12 +42,13 @@ public sealed class JobsAcrossProcessesTests(ITestOutputHelper output) : IAsyncL
             ["Odin__Leader__Lease"] = Lease.ToString(),
         };
         Odin.Hosting.Auth.SigningKey.Load(environment["Odin__Auth__SigningKeyPath"], createIfMissing: true);
+        _database = StorageComposition.Create(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = connectionString });
+        await CountedJob.CreateTablesAsync(_database);
         _instances = [.. Enumerable.Range(1, 3).Select(i =>
             new ProcessHost($"hosting{i}", RepositoryPaths.Executable("tests", "Odin.TestHost", "Odin.TestHost"), environment, _folder))];
         await Task.WhenAll(_instances.Select(i => i.StartAsync()));
         await Eventually.TrueAsync(async () => (await Task.WhenAll(_instances.Select(i => i.IsReadyAsync()))).All(r => r), "3 instances ready");
 
-        _database = StorageComposition.Create(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = connectionString });
         _queue = new JobQueue(_database, new JobSignal(), new InstanceIdentity(), Options.Create(new JobOptions()), TimeProvider.System);
     }
 
