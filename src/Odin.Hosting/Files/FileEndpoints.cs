@@ -74,7 +74,19 @@ public static class FileEndpoints
             : TypedResults.Ok(body);
     }
 
-    private static async Task<IResult> GetAsync(Guid driveId, Guid fileId, HttpContext context, DriveStore drives, FileStore files)
+    private static Task<IResult> GetAsync(Guid driveId, Guid fileId, HttpContext context, DriveStore drives, FileStore files) =>
+        ReadAsync(driveId, fileId, context, drives, files, file =>
+        {
+            var metadata = file.Metadata is null ? (JsonElement?)null : JsonDocument.Parse(file.Metadata).RootElement;
+            return TypedResults.Ok(new FileResponse(file.Id, file.VersionTag, file.Modified, metadata, file.Content));
+        });
+
+    private static Task<IResult> GetContentAsync(Guid driveId, Guid fileId, HttpContext context, DriveStore drives, FileStore files) =>
+        ReadAsync(driveId, fileId, context, drives, files, file => TypedResults.Bytes(file.Content ?? [], "application/octet-stream"));
+
+    /// <summary>A read of one live file the caller may read, with its ETag; <paramref name="present"/> shapes the answer.</summary>
+    private static async Task<IResult> ReadAsync(
+        Guid driveId, Guid fileId, HttpContext context, DriveStore drives, FileStore files, Func<StoredFile, IResult> present)
     {
         if (await CheckDriveAsync(context, drives, driveId, write: false) is { } refused)
         {
@@ -88,8 +100,7 @@ public static class FileEndpoints
         }
 
         context.Response.Headers.ETag = Quote(file.VersionTag);
-        var metadata = file.Metadata is null ? (JsonElement?)null : JsonDocument.Parse(file.Metadata).RootElement;
-        return TypedResults.Ok(new FileResponse(file.Id, file.VersionTag, file.Modified, metadata, file.Content));
+        return present(file);
     }
 
     private static async Task<IResult> PutContentAsync(
@@ -126,23 +137,6 @@ public static class FileEndpoints
 
         context.Response.Headers.ETag = Quote(result.VersionTag!);
         return TypedResults.Ok(new FileWriteResponse(fileId, result.VersionTag!, result.Modified));
-    }
-
-    private static async Task<IResult> GetContentAsync(Guid driveId, Guid fileId, HttpContext context, DriveStore drives, FileStore files)
-    {
-        if (await CheckDriveAsync(context, drives, driveId, write: false) is { } refused)
-        {
-            return refused;
-        }
-
-        var file = await files.GetAsync(context.Tenant().Id, driveId, fileId, context.RequestAborted);
-        if (file is null)
-        {
-            return Problems.NotFound($"No file {fileId} in drive {driveId}.");
-        }
-
-        context.Response.Headers.ETag = Quote(file.VersionTag);
-        return TypedResults.Bytes(file.Content ?? [], "application/octet-stream");
     }
 
     private static async Task<IResult> DeleteAsync(Guid driveId, Guid fileId, HttpContext context, DriveStore drives, FileStore files)
