@@ -76,7 +76,7 @@ public sealed class CacheAcrossInstancesTests : IAsyncLifetime
 
         foreach (var i in new[] { 1, 2 })
         {
-            await Eventually.TrueAsync(async () => await ReadOn(i) == HttpStatusCode.Unauthorized, $"instance {i} to refuse the revoked device", TimeSpan.FromSeconds(1));
+            await Eventually.TrueAsync(async () => await ReadOn(i) == HttpStatusCode.Unauthorized, $"instance {i} to refuse the revoked device", TimeSpan.FromSeconds(5));
         }
     }
 

@@ -22,6 +22,9 @@ public sealed class StandaloneGateway : IAsyncDisposable
 
     public SigningKey Key { get; }
 
+    /// <summary>The identities' device-token keys, vouched for by <see cref="Key"/> as Odin.Hosting's are.</summary>
+    public GeneratedTenantDeviceKeys TenantKeys { get; } = new();
+
     public GatewayHost Host { get; }
 
     public static async Task<StandaloneGateway> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
@@ -48,7 +51,7 @@ public sealed class StandaloneGateway : IAsyncDisposable
             time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow - (TimeSpan.FromMinutes(10) - l));
         }
 
-        return (new DeviceTokenIssuer(Key, Options.Create(new AuthOptions()), time).Issue(device).Token, device);
+        return (new DeviceTokenIssuer(Key, TenantKeys, Options.Create(new AuthOptions()), time).IssueAsync(device).GetAwaiter().GetResult().Token, device);
     }
 
     public async ValueTask DisposeAsync()

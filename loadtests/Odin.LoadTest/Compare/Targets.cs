@@ -139,7 +139,7 @@ internal sealed class OdinGatewayTarget : BenchTarget
     {
         _bus = new RedisNotificationBus(redis, new RedisNames(ChannelPrefix));
         var key = SigningKey.Load(Path.Combine(_folder, "key.pem"), createIfMissing: true);
-        _issuer = new DeviceTokenIssuer(key, Options.Create(new AuthOptions()), TimeProvider.System);
+        _issuer = new DeviceTokenIssuer(key, new GeneratedTenantDeviceKeys(), Options.Create(new AuthOptions()), TimeProvider.System);
     }
 
     public static Guid Tenant { get; } = Guid.NewGuid();
@@ -162,8 +162,8 @@ internal sealed class OdinGatewayTarget : BenchTarget
     }
 
     public override void Prepare(int devices) =>
-        _tokens = [.. Enumerable.Range(0, devices).Select(_ => _issuer.Issue(new DeviceIdentity(
-            Tenant, "bench.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission> { [Drive] = DrivePermission.Read })).Token)];
+        _tokens = [.. Enumerable.Range(0, devices).Select(_ => _issuer.IssueAsync(new DeviceIdentity(
+            Tenant, "bench.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission> { [Drive] = DrivePermission.Read })).GetAwaiter().GetResult().Token)];
 
     public override async Task<BenchClient> ConnectAsync(int device, bool messagePack)
     {

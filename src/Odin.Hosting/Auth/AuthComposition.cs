@@ -25,6 +25,7 @@ public static class AuthComposition
         var signingKey = SigningKey.Load(keyPath, createIfMissing: singleNode);
         services.AddSingleton(signingKey);
         services.AddSingleton<IDeviceTokenKeys>(signingKey);
+        services.AddSingleton<ITenantDeviceKeys, StoredTenantDeviceKeys>();
         services.AddSingleton<DeviceTokenIssuer>();
 
         var adminKey = configuration[$"{AdminOptions.Section}:ApiKey"];

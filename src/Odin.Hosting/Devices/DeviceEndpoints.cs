@@ -111,7 +111,7 @@ public static class DeviceEndpoints
             return Problems.Result(StatusCodes.Status401Unauthorized, "Unauthorized", "Unknown or revoked device, or wrong secret.");
         }
 
-        var (token, expiresAt) = issuer.Issue(new DeviceIdentity(tenant.Id, tenant.Domain, request.DeviceId, grants));
+        var (token, expiresAt) = await issuer.IssueAsync(new DeviceIdentity(tenant.Id, tenant.Domain, request.DeviceId, grants), context.RequestAborted);
         var hubUrl = string.IsNullOrEmpty(options.Value.HubUrl)
             ? $"{context.Request.Scheme}://{context.Request.Host}{HubPaths.Device}"
             : options.Value.HubUrl;

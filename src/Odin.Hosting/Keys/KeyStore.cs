@@ -14,6 +14,9 @@ public enum KeyKind
 
     /// <summary>The installation's ACME account key (ECDSA P-256, ES256 as RFC 8555 clients commonly use).</summary>
     AcmeAccount,
+
+    /// <summary>An identity's device-token signing key (ECDSA P-256, ES256), vouched for by the installation key.</summary>
+    DeviceToken,
 }
 
 /// <summary>A stored key pair: the public key as PEM, the private key as PKCS#8 (decrypted).</summary>
@@ -102,7 +105,12 @@ public sealed partial class KeyStore(IDatabase database, IDistributedLock locks,
         return row.PublicKey is null ? null : new KeyPair(row.PublicKey, encryption.Decrypt(row.PrivateKey, Purpose(owner, kind)));
     }
 
-    private static string Name(KeyKind kind) => kind == KeyKind.Identity ? "identity" : "acme-account";
+    private static string Name(KeyKind kind) => kind switch
+    {
+        KeyKind.Identity => "identity",
+        KeyKind.AcmeAccount => "acme-account",
+        _ => "device-token",
+    };
 
     private static string Purpose(string owner, KeyKind kind) => $"key:{owner}:{Name(kind)}";
 

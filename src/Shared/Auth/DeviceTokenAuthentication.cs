@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Odin.Shared.Auth;
@@ -43,8 +44,16 @@ public static class DeviceTokenAuthentication
                 ValidIssuer = DeviceTokenClaims.Issuer,
                 ValidAudience = DeviceTokenClaims.Audience,
                 ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
-                // Keys are looked up on every validation so that a rotated key set takes effect at once.
-                IssuerSigningKeyResolver = (_, _, _, _) => keys.ValidationKeys,
+                // The token is signed by its identity's key, which the installation key vouches for in the header
+                // (TenantKeyCertificate). Installation keys are looked up on every validation, so a rotated key set
+                // takes effect at once.
+                IssuerSigningKeyResolver = (_, securityToken, _, _) =>
+                    securityToken is JsonWebToken jwt
+                    && jwt.TryGetHeaderValue<string>(TenantKeyCertificate.HeaderName, out var voucher)
+                    && jwt.TryGetPayloadValue<string>(DeviceTokenClaims.TenantId, out var tenant) && Guid.TryParse(tenant, out var tenantId)
+                    && TenantKeyCertificate.Verify(voucher, keys.ValidationKeys, tenantId) is { } tenantKey
+                        ? [tenantKey]
+                        : [],
                 ClockSkew = TimeSpan.FromSeconds(30),
                 NameClaimType = DeviceTokenClaims.DeviceId,
             };

@@ -10,19 +10,19 @@ namespace Odin.Hosting.Tests.Api;
 /// <summary>Tokens a device should never be able to use: expired ones, forged ones, ones for drives it lacks.</summary>
 internal static class DeviceTokens
 {
-    public static string Expired(OdinHost host, DeviceHandle device)
+    public static async Task<string> ExpiredAsync(OdinHost host, DeviceHandle device)
     {
         var oneHourAgo = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
-        var issuer = new DeviceTokenIssuer(host.Services.GetRequiredService<SigningKey>(), Options.Create(new AuthOptions()), oneHourAgo);
-        return issuer.Issue(Identity(device)).Token;
+        var issuer = new DeviceTokenIssuer(host.Services.GetRequiredService<SigningKey>(), new GeneratedTenantDeviceKeys(), Options.Create(new AuthOptions()), oneHourAgo);
+        return (await issuer.IssueAsync(Identity(device))).Token;
     }
 
-    /// <summary>A well-formed token signed by a key Odin never had, claiming every drive as writable.</summary>
-    public static string Forged(DeviceHandle device, params Guid[] drives)
+    /// <summary>A well-formed token whose identity key is vouched for by a key Odin never had, claiming every drive as writable.</summary>
+    public static async Task<string> ForgedAsync(DeviceHandle device, params Guid[] drives)
     {
         var stranger = SigningKey.Load(Path.Combine(Path.GetTempPath(), $"stranger-{Guid.NewGuid():N}.pem"), createIfMissing: true);
         var identity = Identity(device) with { Drives = drives.ToDictionary(d => d, _ => DrivePermission.Write) };
-        return new DeviceTokenIssuer(stranger, Options.Create(new AuthOptions()), TimeProvider.System).Issue(identity).Token;
+        return (await new DeviceTokenIssuer(stranger, new GeneratedTenantDeviceKeys(), Options.Create(new AuthOptions()), TimeProvider.System).IssueAsync(identity)).Token;
     }
 
     /// <summary>The token with its signature's last characters changed.</summary>
