@@ -34,6 +34,8 @@ public static class GatewayComposition
             .RequireAuthenticatedUser()
             .RequireClaim(DeviceTokenClaims.TenantId));
         services.AddSingleton<LocalConnections>();
+        services.AddSingleton<ResumingConnections>();
+        services.AddSingleton<ShardGate>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<ConnectionRefusal>();
         services.AddSingleton<IDeviceHubBehavior, DeviceHubBehavior>();

@@ -22,17 +22,22 @@ public static class ClusterComposition
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<HistoryOptions>().BindConfiguration(HistoryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (redis.IsCluster)
         {
             services.AddOdinRedis(redis);
             services.AddSingleton<IPubSubBroker, RedisPubSubBroker>();
             services.AddSingleton<IRevocationList, RedisRevocationList>();
+            services.AddSingleton<RedisNotificationHistory>();
+            services.AddSingleton<INotificationHistory>(sp => sp.GetRequiredService<RedisNotificationHistory>());
             services.AddSingleton<INotificationBus, RedisNotificationBus>();
         }
         else
         {
             services.AddSingleton<IPubSubBroker, InProcessPubSubBroker>();
             services.AddSingleton<IRevocationList, MemoryRevocationList>();
+            services.AddSingleton<MemoryNotificationHistory>();
+            services.AddSingleton<INotificationHistory>(sp => sp.GetRequiredService<MemoryNotificationHistory>());
             services.AddSingleton<INotificationBus, InProcessNotificationBus>();
         }
 

@@ -137,7 +137,8 @@ internal sealed class OdinGatewayTarget : BenchTarget
 
     public OdinGatewayTarget(IConnectionMultiplexer redis)
     {
-        _bus = new RedisNotificationBus(redis, new RedisNames(ChannelPrefix));
+        var names = new RedisNames(ChannelPrefix);
+        _bus = new RedisNotificationBus(redis, names, new RedisNotificationHistory(redis, names, Options.Create(new HistoryOptions()), TimeProvider.System));
         var key = SigningKey.Load(Path.Combine(_folder, "key.pem"), createIfMissing: true);
         _issuer = new DeviceTokenIssuer(key, new GeneratedTenantDeviceKeys(), Options.Create(new AuthOptions()), TimeProvider.System);
     }

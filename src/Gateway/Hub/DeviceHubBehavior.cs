@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
 using Odin.Shared.Auth;
+using Odin.Shared.Notifications;
 using Odin.Shared.Realtime;
 using Odin.Shared.Revocation;
 
@@ -11,6 +12,9 @@ namespace Odin.Gateway.Hub;
 internal sealed partial class DeviceHubBehavior(
     IOptions<GatewayOptions> options,
     LocalConnections connections,
+    ResumingConnections resuming,
+    ShardGate gate,
+    INotificationHistory history,
     DeviceRevocations revocations,
     ConnectionRefusal refusal,
     TimeProvider time,
@@ -46,7 +50,7 @@ internal sealed partial class DeviceHubBehavior(
             return;
         }
 
-        new DeviceConnection(identity, new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time)).AttachTo(hub.Context);
+        new DeviceConnection(hub.Context.ConnectionId, identity, new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time)).AttachTo(hub.Context);
         connections.Add(identity.TenantId, identity.DeviceId, hub.Context);
         await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, HubGroups.Tenant(identity.TenantId));
         connections.Joined(HubGroups.Tenant(identity.TenantId), subscription: false);
@@ -56,6 +60,7 @@ internal sealed partial class DeviceHubBehavior(
     {
         if (DeviceConnection.Find(hub.Context) is { } connection)
         {
+            resuming.Remove(connection);
             // SignalR drops a closed connection from its groups by itself; the counts follow.
             var tenant = connection.Identity.TenantId;
             connections.Left(HubGroups.Tenant(tenant), subscription: false);
@@ -78,22 +83,35 @@ internal sealed partial class DeviceHubBehavior(
             throw new HubException("Subscribe needs a request with driveIds.");
         }
 
+        if (request.ResumeFrom is < 0)
+        {
+            throw new HubException("resumeFrom must be 0 or more.");
+        }
+
+        var tenant = connection.Identity.TenantId;
+        if (request.ResumeFrom is not null)
+        {
+            // From here live notifications for this connection are kept, so none is lost while the history is read.
+            connection.BeginResume();
+            resuming.Add(connection);
+        }
+
         var limit = options.Value.MaxSubscriptionsPerConnection;
         var accepted = new List<Guid>();
         var rejected = new List<Guid>();
         foreach (var driveId in request.DriveIds.Distinct())
         {
             var allowed = connection.Identity.CanRead(driveId)
-                && (connection.Subscriptions.Contains(driveId) || connection.Subscriptions.Count < limit);
+                && (connection.IsSubscribed(driveId) || connection.SubscriptionCount < limit);
             if (!allowed)
             {
                 rejected.Add(driveId);
                 continue;
             }
 
-            if (connection.Subscriptions.Add(driveId))
+            if (connection.Subscribe(driveId))
             {
-                var group = HubGroups.Drive(connection.Identity.TenantId, driveId);
+                var group = HubGroups.Drive(tenant, driveId);
                 await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, group);
                 connections.Joined(group, subscription: true);
             }
@@ -101,13 +119,39 @@ internal sealed partial class DeviceHubBehavior(
             accepted.Add(driveId);
         }
 
-        // This gateway keeps no history yet, so a resume can never be covered: tell the device to re-read.
-        if (request.ResumeFrom is not null && accepted.Count > 0)
+        if (request.ResumeFrom is not { } resumeFrom)
         {
-            await hub.Clients.Caller.Resync("No notification history is kept: re-read /changes from your cursor.");
+            var (epoch, lastSeq) = await history.HeadAsync(tenant);
+            return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = false, LastSeq = lastSeq, Epoch = epoch };
         }
 
-        return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = false, LastSeq = 0 };
+        var read = await history.ReadAsync(tenant, request.Epoch, resumeFrom);
+        var caller = hub.Clients.Caller;
+        var replayed = resumeFrom;
+        if (read.Covered)
+        {
+            foreach (var missed in read.Entries.Where(connection.Receives))
+            {
+                await caller.Notification(missed);
+                replayed = missed.Seq;
+            }
+        }
+        else
+        {
+            await caller.Resync($"The notification history does not cover seq {resumeFrom} (epoch {request.Epoch ?? "none"}): re-read /changes from your cursor.");
+        }
+
+        // Live again. Under the shard's lock, so no live notification overtakes the ones kept meanwhile.
+        using (await gate.EnterAsync(tenant))
+        {
+            resuming.Remove(connection);
+            foreach (var kept in connection.EndResume().Where(n => n.Seq > replayed))
+            {
+                await caller.Notification(kept);
+            }
+        }
+
+        return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = read.Covered, LastSeq = read.LastSeq, Epoch = read.Epoch };
     }
 
     public async Task UnsubscribeAsync(Hub<IDeviceClient> hub, Guid[] driveIds)
@@ -120,7 +164,7 @@ internal sealed partial class DeviceHubBehavior(
 
         foreach (var driveId in driveIds)
         {
-            if (connection.Subscriptions.Remove(driveId))
+            if (connection.Unsubscribe(driveId))
             {
                 var group = HubGroups.Drive(connection.Identity.TenantId, driveId);
                 await hub.Groups.RemoveFromGroupAsync(hub.Context.ConnectionId, group);

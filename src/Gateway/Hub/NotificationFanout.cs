@@ -10,12 +10,15 @@ namespace Odin.Gateway.Hub;
 /// Delivers what the notification bus carries to this gateway's own connections: a drive notification to
 /// the drive's subscribers, a tenant-wide one to every device of the tenant. The bus hands over each shard's
 /// notifications one at a time, so every connection gets its tenant's notifications in seq order. SignalR
-/// serializes each notification once per protocol for the whole group.
+/// serializes each notification once per protocol for the whole group. A connection that is replaying history
+/// (<see cref="ResumingConnections"/>) is left out and gets the notification kept for after its replay.
 /// </summary>
 internal sealed class NotificationFanout(
     INotificationBus bus,
     IHubContext<DeviceHub, IDeviceClient> hub,
     LocalConnections connections,
+    ResumingConnections resuming,
+    ShardGate gate,
     GatewayMetrics metrics,
     TimeProvider time,
     ILogger<NotificationFanout> logger) : BackgroundService
@@ -32,7 +35,9 @@ internal sealed class NotificationFanout(
             return;
         }
 
-        await hub.Clients.Group(group).Notification(envelope);
-        metrics.Delivered(members);
+        using var shard = await gate.EnterAsync(envelope.TenantId);
+        var kept = resuming.Of(envelope.TenantId).Where(c => c.Receives(envelope) && c.TryBuffer(envelope)).Select(c => c.ConnectionId).ToList();
+        await (kept.Count == 0 ? hub.Clients.Group(group) : hub.Clients.GroupExcept(group, kept)).Notification(envelope);
+        metrics.Delivered(members - kept.Count);
     }
 }

@@ -2,13 +2,14 @@ using Odin.Shared.Realtime;
 
 namespace Odin.Shared.Notifications;
 
-/// <summary>The single-node bus: the dispatcher hands each notification straight to this process's gateway.</summary>
-public sealed class InProcessNotificationBus : INotificationBus
+/// <summary>The single-node bus: the dispatcher hands each notification straight to this process's gateway, after its history.</summary>
+public sealed class InProcessNotificationBus(MemoryNotificationHistory history) : INotificationBus
 {
     private volatile Func<NotificationEnvelope, Task>[] _handlers = [];
 
     public async Task PublishAsync(NotificationEnvelope envelope)
     {
+        history.Append(envelope);
         // The dispatcher publishes one shard at a time, in order, so awaiting each handler keeps the order.
         foreach (var handler in _handlers)
         {

@@ -10,10 +10,10 @@ namespace Odin.Shared.Notifications;
 /// reach every gateway in seq order. Pub/sub is at most once: what a gateway misses while disconnected is
 /// still in the database (<c>/changes</c>).
 /// </summary>
-public sealed class RedisNotificationBus(IConnectionMultiplexer redis, RedisNames names) : INotificationBus
+/// <remarks>Each notification goes into its identity's history in the same script that publishes it (<see cref="RedisNotificationHistory"/>).</remarks>
+public sealed class RedisNotificationBus(IConnectionMultiplexer redis, RedisNames names, RedisNotificationHistory history) : INotificationBus
 {
-    public Task PublishAsync(NotificationEnvelope envelope) =>
-        redis.GetSubscriber().PublishAsync(Channel(NotificationShards.Of(envelope.TenantId)), NotificationWire.Write(envelope));
+    public Task PublishAsync(NotificationEnvelope envelope) => history.AppendAndPublishAsync(envelope, Channel(NotificationShards.Of(envelope.TenantId)));
 
     public async Task<IAsyncDisposable> SubscribeAsync(Func<NotificationEnvelope, Task> handler)
     {

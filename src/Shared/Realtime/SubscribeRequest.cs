@@ -10,4 +10,7 @@ public sealed record SubscribeRequest
 
     /// <summary>Exclusive: the device wants every notification with <c>seq &gt; ResumeFrom</c>.</summary>
     [Key("resumeFrom")] public long? ResumeFrom { get; init; }
+
+    /// <summary>The history epoch <c>ResumeFrom</c> belongs to (from an earlier <see cref="SubscribeResult.Epoch"/>).</summary>
+    [Key("epoch")] public string? Epoch { get; init; }
 }

@@ -18,6 +18,12 @@ public sealed class RedisNames(string prefix)
     /// <summary>Prefix of every key the cache keeps in Redis (its distributed level).</summary>
     public string CacheKeyPrefix => $"{Prefix}:c:";
 
+    /// <summary>An identity's notification history (a stream; entry id = seq).</summary>
+    public string History(Guid tenantId) => $"{Prefix}:history:{tenantId:N}";
+
+    /// <summary>The epoch of an identity's history: new whenever the history had to start over.</summary>
+    public string HistoryEpoch(Guid tenantId) => $"{Prefix}:history:{tenantId:N}:epoch";
+
     /// <summary>The leader's lease (value: holder and term).</summary>
     public string LeaderLease => $"{Prefix}:leader";
 

@@ -18,6 +18,12 @@ public abstract class BrokerContract : IAsyncLifetime
 
     protected abstract (INotificationBus A, INotificationBus B) Buses { get; }
 
+    /// <summary>The history bus A appends to, kept with <see cref="Retention"/>.</summary>
+    protected abstract INotificationHistory History { get; }
+
+    /// <summary>Small, so trimming shows: 3 notifications per identity.</summary>
+    protected static HistoryOptions Retention { get; } = new() { MaxLength = 3, MaxReplay = 10 };
+
     public abstract Task InitializeAsync();
 
     public abstract Task DisposeAsync();
@@ -92,6 +98,42 @@ public abstract class BrokerContract : IAsyncLifetime
             }
         }
     }
+
+    [Fact]
+    public async Task The_history_replays_what_was_published_after_a_seq_and_says_when_it_cannot()
+    {
+        var (bus, _) = Buses;
+        var tenant = Guid.NewGuid();
+        var (epoch, last) = await History.HeadAsync(tenant);
+        Assert.Equal(0, last);
+        for (var seq = 1; seq <= 3; seq++)
+        {
+            await bus.PublishAsync(Envelope(tenant, seq));
+        }
+
+        await bus.PublishAsync(Envelope(tenant, 2)); // published again after a crash: held once
+        var read = await History.ReadAsync(tenant, epoch, 1);
+        Assert.True(read.Covered);
+        Assert.Equal([2L, 3L], read.Entries.Select(n => n.Seq));
+        Assert.Equal(3, read.LastSeq);
+        Assert.True((await History.ReadAsync(tenant, epoch, 3)).Covered); // nothing missed
+        Assert.False((await History.ReadAsync(tenant, "another-epoch", 1)).Covered);
+        Assert.False((await History.ReadAsync(tenant, null, 1)).Covered);
+        Assert.False((await History.ReadAsync(tenant, epoch, 7)).Covered); // a device ahead of the history
+
+        for (var seq = 4; seq <= 6; seq++)
+        {
+            await bus.PublishAsync(Envelope(tenant, seq));
+        }
+
+        Assert.False((await History.ReadAsync(tenant, epoch, 2)).Covered); // 3 was trimmed away
+        var tail = await History.ReadAsync(tenant, epoch, 3);
+        Assert.True(tail.Covered);
+        Assert.Equal([4L, 5L, 6L], tail.Entries.Select(n => n.Seq));
+    }
+
+    private static NotificationEnvelope Envelope(Guid tenant, long seq) =>
+        new() { Id = Guid.NewGuid(), Seq = seq, Type = NotificationTypes.FileAdded, TenantId = tenant, At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
 
     protected static Task Enqueue<T>(ConcurrentQueue<T> queue, T item)
     {

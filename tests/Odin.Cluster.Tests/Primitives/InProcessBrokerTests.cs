@@ -1,5 +1,6 @@
 using Odin.Shared.Notifications;
 using Odin.Shared.PubSub;
+using Microsoft.Extensions.Options;
 
 namespace Odin.Cluster.Tests.Primitives;
 
@@ -7,7 +8,12 @@ namespace Odin.Cluster.Tests.Primitives;
 public sealed class InProcessBrokerTests : BrokerContract
 {
     private readonly InProcessPubSubBroker _broker = new();
-    private readonly InProcessNotificationBus _bus = new();
+    private readonly MemoryNotificationHistory _history = new(Options.Create(Retention), TimeProvider.System);
+    private readonly InProcessNotificationBus _bus;
+
+    public InProcessBrokerTests() => _bus = new InProcessNotificationBus(_history);
+
+    protected override INotificationHistory History => _history;
 
     protected override (IPubSubBroker A, IPubSubBroker B) Brokers => (_broker, _broker);
 

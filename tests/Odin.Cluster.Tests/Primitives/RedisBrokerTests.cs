@@ -17,7 +17,12 @@ public sealed class RedisBrokerTests : BrokerContract
 
     protected override (IPubSubBroker A, IPubSubBroker B) Brokers => (new RedisPubSubBroker(_a, _names), new RedisPubSubBroker(_b, _names));
 
-    protected override (INotificationBus A, INotificationBus B) Buses => (new RedisNotificationBus(_a, _names), new RedisNotificationBus(_b, _names));
+    protected override (INotificationBus A, INotificationBus B) Buses => (new RedisNotificationBus(_a, _names, HistoryOn(_a)), new RedisNotificationBus(_b, _names, HistoryOn(_b)));
+
+    protected override INotificationHistory History => HistoryOn(_a);
+
+    private RedisNotificationHistory HistoryOn(ConnectionMultiplexer redis) =>
+        new(redis, _names, Microsoft.Extensions.Options.Options.Create(Retention), TimeProvider.System);
 
     public override async Task InitializeAsync()
     {

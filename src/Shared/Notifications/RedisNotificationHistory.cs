@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Options;
+using Odin.Shared.Realtime;
+using Odin.Shared.Redis;
+using StackExchange.Redis;
+
+namespace Odin.Shared.Notifications;
+
+/// <summary>
+/// The cluster's history: a Redis stream per identity (<see cref="RedisNames.History"/>), entry id = seq, trimmed
+/// to <see cref="HistoryOptions.MaxLength"/> (exactly: one entry per append, so the bound is what it says), with an epoch key beside it; both expire when the identity
+/// is idle for <see cref="HistoryOptions.MaxAge"/>. <see cref="RedisNotificationBus"/> appends and publishes in
+/// one script, so a notification is in the history before any gateway can see it live.
+/// </summary>
+public sealed class RedisNotificationHistory(IConnectionMultiplexer redis, RedisNames names, IOptions<HistoryOptions> options, TimeProvider time)
+    : INotificationHistory
+{
+    private const string Field = "m";
+
+    /// <summary>KEYS: stream, epoch. ARGV: seq, payload, max length, ttl ms, channel, epoch if none.</summary>
+    private const string AppendAndPublishScript = """
+        redis.call('SET', KEYS[2], ARGV[6], 'NX')
+        local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+        local last = 0
+        if #newest > 0 then last = tonumber(string.match(newest[1][1], '^(%d+)')) end
+        if tonumber(ARGV[1]) > last then
+          redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], ARGV[1] .. '-1', 'm', ARGV[2])
+        end
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        redis.call('PEXPIRE', KEYS[2], ARGV[4])
+        return redis.call('PUBLISH', ARGV[5], ARGV[2])
+        """;
+
+    /// <summary>
+    /// KEYS: stream, epoch. ARGV: epoch if none, ttl ms. Returns the epoch and the newest seq (0: none). A history
+    /// that does not exist yet gets its epoch here, so a device told it keeps it when appends begin.
+    /// </summary>
+    private const string HeadScript = """
+        redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2])
+        local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+        local last = 0
+        if #newest > 0 then last = tonumber(string.match(newest[1][1], '^(%d+)')) end
+        return { redis.call('GET', KEYS[2]), last }
+        """;
+
+    /// <summary>Appends to the identity's history, then publishes on <paramref name="channel"/>: one atomic step.</summary>
+    public Task AppendAndPublishAsync(NotificationEnvelope envelope, RedisChannel channel) =>
+        redis.GetDatabase().ScriptEvaluateAsync(
+            AppendAndPublishScript,
+            [names.History(envelope.TenantId), names.HistoryEpoch(envelope.TenantId)],
+            [envelope.Seq, NotificationWire.Write(envelope), options.Value.MaxLength, (long)options.Value.MaxAge.TotalMilliseconds, channel.ToString(), NewEpoch()]);
+
+    public async Task<HistoryRead> ReadAsync(Guid tenantId, string? epoch, long afterSeq, CancellationToken cancellationToken = default)
+    {
+        var (current, last) = await HeadAsync(tenantId, cancellationToken);
+        var entries = await redis.GetDatabase().StreamRangeAsync(
+            names.History(tenantId), minId: $"{afterSeq + 1}-0", maxId: "+", count: options.Value.MaxReplay + 1);
+        var held = entries.Select(e => NotificationWire.Read((byte[])e[Field]!)).OfType<NotificationEnvelope>().ToList();
+        return HistoryCoverage.Judge(current, epoch, afterSeq, Math.Max(last, held.Count > 0 ? held[^1].Seq : 0), held, options.Value, time.GetUtcNow());
+    }
+
+    public async Task<(string Epoch, long LastSeq)> HeadAsync(Guid tenantId, CancellationToken cancellationToken = default)
+    {
+        var head = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
+            HeadScript, [names.History(tenantId), names.HistoryEpoch(tenantId)], [NewEpoch(), (long)options.Value.MaxAge.TotalMilliseconds]))!;
+        return ((string)head[0]!, (long)head[1]);
+    }
+
+    private static string NewEpoch() => Guid.NewGuid().ToString("N");
+}
