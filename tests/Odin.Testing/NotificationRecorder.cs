@@ -14,6 +14,8 @@ public sealed class NotificationRecorder : IAsyncDisposable
     private Guid[] _subscribed = [];
     private int _reconnections;
     private int _drops;
+    private long _cursor;
+    private string? _epoch;
 
     private NotificationRecorder(HubConnection connection)
     {
@@ -23,9 +25,10 @@ public sealed class NotificationRecorder : IAsyncDisposable
             // Same machine, same clock: from the change's timestamp (taken in its transaction) to arrival.
             _latenciesMs.Enqueue(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - n.At);
             _received.Enqueue(n);
+            InterlockedMax(ref _cursor, n.Seq);
         });
         connection.On<string>(nameof(IDeviceClient.Resync), reason => _resyncs.Enqueue(reason));
-        // After an automatic reconnect (a new connection, maybe to another gateway) subscribe again, as a device does.
+        // After an automatic reconnect (a new connection, maybe to another gateway) resume from what it had, as a device does.
         connection.Reconnecting += _ =>
         {
             Interlocked.Increment(ref _drops);
@@ -33,7 +36,7 @@ public sealed class NotificationRecorder : IAsyncDisposable
         };
         connection.Reconnected += async _ =>
         {
-            await SubscribeAsync(_subscribed);
+            await ResumeAsync(Cursor, _epoch);
             Interlocked.Increment(ref _reconnections);
         };
     }
@@ -63,10 +66,51 @@ public sealed class NotificationRecorder : IAsyncDisposable
         return recorder;
     }
 
-    public Task<SubscribeResult> SubscribeAsync(params Guid[] driveIds)
+    /// <summary>The newest seq this device has: the newest received, or the history's head when it subscribed.</summary>
+    public long Cursor => Interlocked.Read(ref _cursor);
+
+    /// <summary>The history epoch the cursor belongs to.</summary>
+    public string? Epoch => _epoch;
+
+    /// <summary>The results of every resume so far (automatic reconnects included).</summary>
+    public IReadOnlyList<SubscribeResult> Resumes => [.. _resumes];
+
+    private readonly ConcurrentQueue<SubscribeResult> _resumes = new();
+
+    public async Task<SubscribeResult> SubscribeAsync(params Guid[] driveIds)
     {
         _subscribed = driveIds;
-        return Connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = driveIds });
+        var result = await Connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = driveIds });
+        _epoch = result.Epoch;
+        InterlockedMax(ref _cursor, result.LastSeq);
+        return result;
+    }
+
+    /// <summary>Subscribes to the drives subscribed before, resuming after <paramref name="cursor"/> of <paramref name="epoch"/>.</summary>
+    public async Task<SubscribeResult> ResumeAsync(long cursor, string? epoch, params Guid[] driveIds)
+    {
+        if (driveIds.Length > 0)
+        {
+            _subscribed = driveIds;
+        }
+
+        var result = await Connection.InvokeAsync<SubscribeResult>(
+            nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = _subscribed, ResumeFrom = cursor, Epoch = epoch });
+        _epoch = result.Epoch;
+        InterlockedMax(ref _cursor, Math.Max(cursor, result.Recovered ? 0 : result.LastSeq));
+        _resumes.Enqueue(result);
+        return result;
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        for (var seen = Interlocked.Read(ref target); value > seen; seen = Interlocked.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>Waits until a notification matching <paramref name="match"/> has arrived and returns it.</summary>
