@@ -42,6 +42,9 @@ public static class GatewayComposition
         services.AddSingleton<IUserIdProvider, DeviceUserIdProvider>();
         services.AddHostedService<RevocationListener>();
         services.AddHostedService<NotificationFanout>();
+        services.AddHostedService<GatewayDrain>();
+        var drainTimeout = section.Get<GatewayOptions>()?.DrainTimeout ?? new GatewayOptions().DrainTimeout;
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = drainTimeout + TimeSpan.FromSeconds(5));
 
         var maxMessage = section.Get<GatewayOptions>()?.MaxReceiveMessageSize ?? new GatewayOptions().MaxReceiveMessageSize;
         var signalR = services

@@ -34,6 +34,17 @@ public sealed class GatewayOptions
     [Range(1, 100_000)]
     public int HubCallBurst { get; set; } = 50;
 
+    /// <summary>
+    /// How long a stopping gateway (SIGTERM) takes at most to send its devices elsewhere: it reports not ready,
+    /// tells them to reconnect in batches spread over half of this, closes what is left and exits. Default 30 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Devices told to reconnect at once while draining. Default 200.</summary>
+    [Range(1, 100_000)]
+    public int DrainBatchSize { get; set; } = 200;
+
     /// <summary>How long a refused or flooding device is told to wait before reconnecting. Default 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);

@@ -14,10 +14,15 @@ public sealed class NotificationRecorder : IAsyncDisposable
     private Guid[] _subscribed = [];
     private int _reconnections;
     private int _drops;
+    private volatile bool _resumePending;
+    private int _comingBack;
     private long _cursor;
     private string? _epoch;
 
-    private NotificationRecorder(HubConnection connection)
+    private readonly ConcurrentQueue<string> _reconnectRequests = new();
+    private volatile bool _disposed;
+
+    private NotificationRecorder(HubConnection connection, bool comeBack)
     {
         Connection = connection;
         connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), n =>
@@ -28,27 +33,41 @@ public sealed class NotificationRecorder : IAsyncDisposable
             InterlockedMax(ref _cursor, n.Seq);
         });
         connection.On<string>(nameof(IDeviceClient.Resync), reason => _resyncs.Enqueue(reason));
+        connection.On<string, int>(nameof(IDeviceClient.Reconnect), (reason, _) => _reconnectRequests.Enqueue(reason));
+        if (comeBack)
+        {
+            // The server closed the connection (told to reconnect: a draining gateway, a limit): start again, as a device does.
+            connection.Closed += _ => _disposed || Interlocked.Exchange(ref _comingBack, 1) == 1 ? Task.CompletedTask : ComeBackAsync();
+        }
+
         // After an automatic reconnect (a new connection, maybe to another gateway) resume from what it had, as a device does.
         connection.Reconnecting += _ =>
         {
-            Interlocked.Increment(ref _drops);
+            Dropped();
             return Task.CompletedTask;
         };
         connection.Reconnected += async _ =>
         {
-            await ResumeAsync(Cursor, _epoch);
-            Interlocked.Increment(ref _reconnections);
+            try
+            {
+                await ResumeAsync(Cursor, _epoch);
+                Resumed();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or Microsoft.AspNetCore.SignalR.HubException or TaskCanceledException)
+            {
+                // the new connection closed again before the resume (a draining gateway): the next one resumes
+            }
         };
     }
 
-    /// <summary>Automatic reconnects completed, each followed by a new Subscribe.</summary>
+    /// <summary>Reconnects that ended in a successful resume.</summary>
     public int Reconnections => Volatile.Read(ref _reconnections);
 
-    /// <summary>Times the connection dropped and began reconnecting.</summary>
+    /// <summary>Times the connection dropped or was closed and began coming back.</summary>
     public int Drops => Volatile.Read(ref _drops);
 
-    /// <summary>Connected, and subscribed again after every drop.</summary>
-    public bool IsSettled => Connection.State == HubConnectionState.Connected && Reconnections == Drops;
+    /// <summary>Connected, and resumed since the last drop.</summary>
+    public bool IsSettled => Connection.State == HubConnectionState.Connected && !_resumePending;
 
     public HubConnection Connection { get; }
 
@@ -59,9 +78,13 @@ public sealed class NotificationRecorder : IAsyncDisposable
     /// <summary>Milliseconds from each notification's commit timestamp to its arrival here.</summary>
     public IReadOnlyList<long> LatenciesMs => [.. _latenciesMs];
 
+    /// <summary>Reconnect requests the server sent (with their reasons).</summary>
+    public IReadOnlyList<string> ReconnectRequests => [.. _reconnectRequests];
+
+    /// <param name="reconnect">Come back by itself after a drop or a close by the server, and resume.</param>
     public static async Task<NotificationRecorder> ConnectAsync(Uri hubUrl, string token, bool messagePack, bool reconnect = false)
     {
-        var recorder = new NotificationRecorder(DeviceConnection.Build(hubUrl.ToString(), () => Task.FromResult<string?>(token), messagePack, reconnect));
+        var recorder = new NotificationRecorder(DeviceConnection.Build(hubUrl.ToString(), () => Task.FromResult<string?>(token), messagePack, reconnect), reconnect);
         await recorder.Connection.StartAsync();
         return recorder;
     }
@@ -121,5 +144,60 @@ public sealed class NotificationRecorder : IAsyncDisposable
         return found!;
     }
 
-    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        return Connection.DisposeAsync();
+    }
+
+    private void Dropped()
+    {
+        Interlocked.Increment(ref _drops);
+        _resumePending = true;
+    }
+
+    private void Resumed()
+    {
+        Interlocked.Increment(ref _reconnections);
+        _resumePending = false;
+    }
+
+    private async Task ComeBackAsync()
+    {
+        Dropped();
+        try
+        {
+            await StartAndResumeAsync();
+        }
+        finally
+        {
+            Volatile.Write(ref _comingBack, 0);
+        }
+
+        // Closed again between the resume and the line above (its Closed event was ignored): come back again.
+        if (!_disposed && Connection.State == HubConnectionState.Disconnected && Interlocked.Exchange(ref _comingBack, 1) == 0)
+        {
+            _ = ComeBackAsync();
+        }
+    }
+
+    private async Task StartAndResumeAsync()
+    {
+        for (var attempt = 0; !_disposed; attempt++)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt))); // a device's back-off between attempts
+                await Connection.StartAsync();
+                await ResumeAsync(Cursor, _epoch);
+                Resumed();
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException or System.Net.WebSockets.WebSocketException
+                                           or Microsoft.AspNetCore.SignalR.HubException or TaskCanceledException)
+            {
+                // refused or not reachable yet: try again
+            }
+        }
+    }
 }

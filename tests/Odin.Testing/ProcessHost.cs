@@ -49,6 +49,24 @@ public sealed class ProcessHost : IAsyncDisposable
         await Eventually.TrueAsync(IsLiveAsync, $"{Name} to answer /health/live (log: {LogPath})", TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>SIGTERM, as an orchestrator stops a process; returns how long it took to exit (null: still running after <paramref name="limit"/>).</summary>
+    public async Task<TimeSpan?> TerminateAsync(TimeSpan limit)
+    {
+        var process = _process ?? throw new InvalidOperationException($"{Name} was never started.");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await ChildProcess.RunAsync("kill", "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+            return watch.Elapsed;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>kill -9: what a crash looks like to the rest of the cluster.</summary>
     public void Kill() => ChildProcess.Kill(_process);
 

@@ -63,6 +63,9 @@ public sealed class LocalConnections
         }
     }
 
+    /// <summary>Every connection held here (a snapshot).</summary>
+    public IReadOnlyList<HubCallerContext> All => [.. _byDevice.Values.SelectMany(d => d.Values)];
+
     /// <summary>Closes every connection of a device held here; returns how many.</summary>
     public int Abort(Guid deviceId)
     {

@@ -17,6 +17,7 @@ internal sealed partial class DeviceHubBehavior(
     INotificationHistory history,
     DeviceRevocations revocations,
     ConnectionRefusal refusal,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<DeviceHubBehavior> logger) : IDeviceHubBehavior
 {
@@ -35,6 +36,12 @@ internal sealed partial class DeviceHubBehavior(
         {
             LogRefused(logger, hub.Context.ConnectionId, "device revoked");
             hub.Context.Abort();
+            return;
+        }
+
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            await refusal.RefuseAsync(hub.Clients.Caller, hub.Context, GatewayDrain.Reason);
             return;
         }
 

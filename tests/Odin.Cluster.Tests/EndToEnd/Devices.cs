@@ -69,6 +69,23 @@ internal sealed class Devices : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Every device got every seq of its identity exactly once, in order, from its first one on (its drive is
+    /// the identity's only one, so the identity's seqs are the drive's), and nothing of another identity.
+    /// </summary>
+    public void AssertEachGotEverySeqOnceInOrder()
+    {
+        foreach (var (tenant, _, recorders) in Tenants)
+        {
+            foreach (var recorder in recorders)
+            {
+                Assert.All(recorder.Received, n => Assert.Equal(tenant.TenantId, n.TenantId));
+                var seqs = recorder.Received.Select(n => n.Seq).ToList();
+                Assert.Equal(Enumerable.Range((int)seqs[0], seqs.Count).Select(i => (long)i), seqs);
+            }
+        }
+    }
+
     /// <summary>As <see cref="WaitForAllAsync"/>, answering false instead of throwing when the time is up.</summary>
     public async Task<bool> TryWaitForAllAsync(Dictionary<Guid, List<Guid>> written, TimeSpan timeout)
     {
