@@ -55,16 +55,16 @@ public sealed class WireFormatTests
     [Fact]
     public void Subscribe_messages_round_trip_in_MessagePack_with_their_wire_names()
     {
-        var request = new SubscribeRequest { DriveIds = [Guid.NewGuid()], ResumeFrom = 7 };
+        var request = new SubscribeRequest { DriveIds = [Guid.NewGuid()], ResumeFrom = 7, Epoch = "e1" };
         var bytes = MessagePackSerializer.Serialize(request, SignalRMessagePack);
         var map = (Dictionary<object, object?>)MessagePackSerializer.Deserialize<object>(bytes, ContractlessStandardResolver.Options)!;
-        Assert.Equal(["driveIds", "resumeFrom"], map.Keys.Cast<string>().Order());
-        Assert.Equal(request.DriveIds, MessagePackSerializer.Deserialize<SubscribeRequest>(bytes, SignalRMessagePack).DriveIds);
+        Assert.Equal(["driveIds", "epoch", "resumeFrom"], map.Keys.Cast<string>().Order());
+        Assert.Equal(request, MessagePackSerializer.Deserialize<SubscribeRequest>(bytes, SignalRMessagePack) with { DriveIds = request.DriveIds });
 
-        var result = new SubscribeResult { Accepted = [Guid.NewGuid()], Rejected = [], Recovered = true, LastSeq = 9 };
+        var result = new SubscribeResult { Accepted = [Guid.NewGuid()], Rejected = [], Recovered = true, LastSeq = 9, Epoch = "e1" };
         var back = MessagePackSerializer.Deserialize<SubscribeResult>(MessagePackSerializer.Serialize(result, SignalRMessagePack), SignalRMessagePack);
         Assert.Equal(result.Accepted, back.Accepted);
-        Assert.Equal((true, 9L), (back.Recovered, back.LastSeq));
+        Assert.Equal((true, 9L, "e1"), (back.Recovered, back.LastSeq, back.Epoch));
     }
 
     [Fact]
