@@ -43,6 +43,8 @@ public static class GatewayComposition
         services.AddHostedService<RevocationListener>();
         services.AddHostedService<NotificationFanout>();
         services.AddHostedService<GatewayDrain>();
+        services.AddSingleton<PresenceTracker>();
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
         var drainTimeout = section.Get<GatewayOptions>()?.DrainTimeout ?? new GatewayOptions().DrainTimeout;
         services.Configure<HostOptions>(host => host.ShutdownTimeout = drainTimeout + TimeSpan.FromSeconds(5));
 

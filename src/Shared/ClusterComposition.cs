@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Odin.Shared.Notifications;
+using Odin.Shared.Presence;
 using Odin.Shared.PubSub;
 using Odin.Shared.Redis;
 using Odin.Shared.Revocation;
@@ -31,6 +32,7 @@ public static class ClusterComposition
             services.AddSingleton<RedisNotificationHistory>();
             services.AddSingleton<INotificationHistory>(sp => sp.GetRequiredService<RedisNotificationHistory>());
             services.AddSingleton<INotificationBus, RedisNotificationBus>();
+            services.AddSingleton<IPresenceRegistry, RedisPresenceRegistry>();
         }
         else
         {
@@ -39,6 +41,7 @@ public static class ClusterComposition
             services.AddSingleton<MemoryNotificationHistory>();
             services.AddSingleton<INotificationHistory>(sp => sp.GetRequiredService<MemoryNotificationHistory>());
             services.AddSingleton<INotificationBus, InProcessNotificationBus>();
+            services.AddSingleton<IPresenceRegistry, MemoryPresenceRegistry>();
         }
 
         services.AddSingleton<DeviceRevocations>();

@@ -11,6 +11,7 @@ public sealed class NotificationRecorder : IAsyncDisposable
     private readonly ConcurrentQueue<NotificationEnvelope> _received = new();
     private readonly ConcurrentQueue<long> _latenciesMs = new();
     private readonly ConcurrentQueue<string> _resyncs = new();
+    private readonly ConcurrentQueue<NotificationEnvelope> _presence = new();
     private Guid[] _subscribed = [];
     private int _reconnections;
     private int _drops;
@@ -27,6 +28,12 @@ public sealed class NotificationRecorder : IAsyncDisposable
         Connection = connection;
         connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), n =>
         {
+            if (n.Seq == 0)
+            {
+                _presence.Enqueue(n); // live-only events (presence) stand outside the seq order
+                return;
+            }
+
             // Same machine, same clock: from the change's timestamp (taken in its transaction) to arrival.
             _latenciesMs.Enqueue(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - n.At);
             _received.Enqueue(n);
@@ -71,9 +78,13 @@ public sealed class NotificationRecorder : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
+    /// <summary>Notifications with a seq, in arrival order.</summary>
     public IReadOnlyList<NotificationEnvelope> Received => [.. _received];
 
     public IReadOnlyList<string> Resyncs => [.. _resyncs];
+
+    /// <summary>Presence events (<c>deviceConnected</c>, <c>deviceDisconnected</c>: seq 0, live only), apart from <see cref="Received"/>.</summary>
+    public IReadOnlyList<NotificationEnvelope> Presence => [.. _presence];
 
     /// <summary>Milliseconds from each notification's commit timestamp to its arrival here.</summary>
     public IReadOnlyList<long> LatenciesMs => [.. _latenciesMs];

@@ -63,6 +63,9 @@ public sealed class LocalConnections
         }
     }
 
+    /// <summary>The ids of a device's connections held here.</summary>
+    public IReadOnlyList<string> ConnectionIdsOf(Guid deviceId) => _byDevice.TryGetValue(deviceId, out var c) ? [.. c.Keys] : [];
+
     /// <summary>Every connection held here (a snapshot).</summary>
     public IReadOnlyList<HubCallerContext> All => [.. _byDevice.Values.SelectMany(d => d.Values)];
 

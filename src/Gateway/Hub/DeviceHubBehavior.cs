@@ -15,6 +15,7 @@ internal sealed partial class DeviceHubBehavior(
     ResumingConnections resuming,
     ShardGate gate,
     INotificationHistory history,
+    PresenceTracker presence,
     DeviceRevocations revocations,
     ConnectionRefusal refusal,
     IHostApplicationLifetime lifetime,
@@ -57,13 +58,15 @@ internal sealed partial class DeviceHubBehavior(
             return;
         }
 
-        new DeviceConnection(hub.Context.ConnectionId, identity, new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time)).AttachTo(hub.Context);
+        var connection = new DeviceConnection(hub.Context.ConnectionId, identity, new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time));
+        connection.AttachTo(hub.Context);
         connections.Add(identity.TenantId, identity.DeviceId, hub.Context);
         await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, HubGroups.Tenant(identity.TenantId));
         connections.Joined(HubGroups.Tenant(identity.TenantId), subscription: false);
+        await presence.ConnectedAsync(connection);
     }
 
-    public Task OnDisconnectedAsync(Hub<IDeviceClient> hub, Exception? exception)
+    public async Task OnDisconnectedAsync(Hub<IDeviceClient> hub, Exception? exception)
     {
         if (DeviceConnection.Find(hub.Context) is { } connection)
         {
@@ -77,9 +80,8 @@ internal sealed partial class DeviceHubBehavior(
             }
 
             connections.Remove(tenant, connection.Identity.DeviceId, hub.Context.ConnectionId);
+            await presence.DisconnectedAsync(connection);
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task<SubscribeResult> SubscribeAsync(Hub<IDeviceClient> hub, SubscribeRequest request)

@@ -1,3 +1,4 @@
+using Odin.Shared.Presence;
 using Microsoft.Extensions.Options;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
@@ -18,6 +19,8 @@ public sealed record DeviceTokenRequest(Guid DeviceId, string? DeviceSecret);
 
 public sealed record DeviceTokenResponse(string AccessToken, DateTimeOffset ExpiresAt, string HubUrl);
 
+public sealed record OnlineDevice(Guid DeviceId, int Connections);
+
 public static class DeviceEndpoints
 {
     /// <summary>Most drives one device may be granted; a token carries one claim per drive.</summary>
@@ -28,11 +31,16 @@ public static class DeviceEndpoints
         var owner = api.MapGroup("/owner/devices").ForTenantHost().RequireOwner().WithTags("Devices");
         owner.MapPost("", RegisterAsync).WithSummary("Register a device with per-drive permissions; its secret is shown once");
         owner.MapDelete("/{deviceId:guid}", RevokeAsync).WithSummary("Revoke a device: no new tokens, no further calls");
+        owner.MapGet("/online", OnlineAsync).WithSummary("The identity's devices connected now, on any gateway, with their connection count");
 
         api.MapPost("/device/token", IssueTokenAsync).ForTenantHost().WithTags("Devices")
             .WithSummary("Exchange a device's id and secret for a short-lived access token");
         return api;
     }
+
+    private static async Task<IResult> OnlineAsync(HttpContext context, IPresenceRegistry presence) =>
+        TypedResults.Ok((await presence.OnlineAsync(context.Tenant().Id, context.RequestAborted))
+            .GroupBy(c => c.DeviceId).Select(d => new OnlineDevice(d.Key, d.Count())).OrderBy(d => d.DeviceId));
 
     private static async Task<IResult> RegisterAsync(RegisterDeviceRequest request, HttpContext context, DriveStore drives, DeviceStore devices)
     {

@@ -24,6 +24,9 @@ public sealed class RedisNames(string prefix)
     /// <summary>The epoch of an identity's history: new whenever the history had to start over.</summary>
     public string HistoryEpoch(Guid tenantId) => $"{Prefix}:history:{tenantId:N}:epoch";
 
+    /// <summary>An identity's online device connections (a sorted set scored by expiry).</summary>
+    public string Presence(Guid tenantId) => $"{Prefix}:presence:{tenantId:N}";
+
     /// <summary>The leader's lease (value: holder and term).</summary>
     public string LeaderLease => $"{Prefix}:leader";
 

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Odin.Gateway.Connections;
+using Odin.Shared.Presence;
+using Odin.Shared.PubSub;
+using Odin.Shared.Realtime;
+using Odin.Shared.Redis;
+
+namespace Odin.Gateway.Hub;
+
+/// <summary>
+/// Presence, on every gateway: records this gateway's connections in the <see cref="IPresenceRegistry"/> (and
+/// refreshes them, so a crashed gateway's entries expire), and tells an identity's other devices when one of its
+/// devices connects or disconnects. Presence events are live only: <c>seq = 0</c>, not in the history. They
+/// cross gateways on the broker; each gateway sends them to its own connections of the identity, except the
+/// device's own.
+/// </summary>
+internal sealed partial class PresenceTracker(
+    IPresenceRegistry registry, IPubSubBroker broker, LocalConnections connections, IHubContext<DeviceHub, IDeviceClient> hub, TimeProvider time,
+    ILogger<PresenceTracker> logger) : BackgroundService
+{
+    public const string Topic = "presence";
+
+    public Task ConnectedAsync(DeviceConnection connection) => ChangedAsync(connection, NotificationTypes.DeviceConnected);
+
+    public Task DisconnectedAsync(DeviceConnection connection) => ChangedAsync(connection, NotificationTypes.DeviceDisconnected);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
+        SubscriptionHost.HoldAsync(() => broker.SubscribeAsync(Topic, TellLocalDevicesAsync), "presence changes", time, logger, stoppingToken),
+        RefreshPeriodicallyAsync(stoppingToken));
+
+    private async Task ChangedAsync(DeviceConnection connection, string type)
+    {
+        var online = new OnlineConnection(connection.Identity.DeviceId, connection.ConnectionId);
+        try
+        {
+            await (type == NotificationTypes.DeviceConnected
+                ? registry.SetAsync(connection.Identity.TenantId, [online])
+                : registry.RemoveAsync(connection.Identity.TenantId, online));
+            await broker.PublishAsync(Topic, JsonSerializer.Serialize(new PresenceChange(connection.Identity.TenantId, connection.Identity.DeviceId, type)));
+        }
+        catch (Exception ex) when (RedisFailures.Is(ex))
+        {
+            LogUnavailable(logger, ex.Message); // presence is best effort; the refresh records the connection later
+        }
+    }
+
+    private async Task TellLocalDevicesAsync(string message)
+    {
+        if (JsonSerializer.Deserialize<PresenceChange>(message) is not { } change)
+        {
+            return;
+        }
+
+        var group = HubGroups.Tenant(change.TenantId);
+        if (connections.Members(group) == 0)
+        {
+            return;
+        }
+
+        await hub.Clients.GroupExcept(group, connections.ConnectionIdsOf(change.DeviceId)).Notification(new NotificationEnvelope
+        {
+            Id = Guid.NewGuid(),
+            Seq = 0,
+            Type = change.Type,
+            TenantId = change.TenantId,
+            At = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Data = JsonSerializer.Serialize(new { deviceId = change.DeviceId }, JsonSerializerOptions.Web),
+        });
+    }
+
+    private async Task RefreshPeriodicallyAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(PresenceTiming.Refresh, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var byTenant = connections.All.Select(DeviceConnection.Find).OfType<DeviceConnection>().GroupBy(c => c.Identity.TenantId);
+                foreach (var tenant in byTenant)
+                {
+                    try
+                    {
+                        await registry.SetAsync(tenant.Key, [.. tenant.Select(c => new OnlineConnection(c.Identity.DeviceId, c.ConnectionId))]);
+                    }
+                    catch (Exception ex) when (RedisFailures.Is(ex))
+                    {
+                        LogUnavailable(logger, ex.Message);
+                        break;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // shutting down
+        }
+    }
+
+    private sealed record PresenceChange(Guid TenantId, Guid DeviceId, string Type);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence could not be recorded ({Reason}); the next refresh tries again")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
+}
