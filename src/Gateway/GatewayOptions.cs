@@ -45,6 +45,13 @@ public sealed class GatewayOptions
     [Range(1, 100_000)]
     public int DrainBatchSize { get; set; } = 200;
 
+    /// <summary>
+    /// Send <c>deviceConnected</c>/<c>deviceDisconnected</c> to an identity's other devices. Default on. Each
+    /// connect reaches every other connection of the identity, so an identity with thousands of devices (a
+    /// benchmark's one identity) costs the square of that; turn it off there. The online list works either way.
+    /// </summary>
+    public bool PresenceEvents { get; set; } = true;
+
     /// <summary>How long a refused or flooding device is told to wait before reconnecting. Default 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);

@@ -22,6 +22,11 @@ public abstract class BenchClient : IAsyncDisposable
     protected void Arrived(NotificationEnvelope envelope)
     {
         // One device gets its messages one at a time, so plain fields are enough here.
+        if (envelope.Seq == 0)
+        {
+            return; // presence: live-only events outside the seq order, not what is measured
+        }
+
         if (envelope.Seq == _lastSeq)
         {
             Interlocked.Increment(ref _duplicates);

@@ -159,6 +159,8 @@ internal sealed class OdinGatewayTarget : BenchTarget
         start.Environment["Odin__Auth__PublicKeyPath"] = Path.Combine(_folder, "key.pub.pem");
         // One benchmark tenant holds every connection.
         start.Environment["Odin__Gateway__MaxConnectionsPerTenant"] = "1000000";
+        // ...so presence events are off: each connect would reach every other benchmark device (see GatewayOptions).
+        start.Environment["Odin__Gateway__PresenceEvents"] = "false";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
 using Odin.Shared.Presence;
 using Odin.Shared.PubSub;
@@ -16,8 +17,8 @@ namespace Odin.Gateway.Hub;
 /// device's own.
 /// </summary>
 internal sealed partial class PresenceTracker(
-    IPresenceRegistry registry, IPubSubBroker broker, LocalConnections connections, IHubContext<DeviceHub, IDeviceClient> hub, TimeProvider time,
-    ILogger<PresenceTracker> logger) : BackgroundService
+    IPresenceRegistry registry, IPubSubBroker broker, LocalConnections connections, IHubContext<DeviceHub, IDeviceClient> hub,
+    IOptions<GatewayOptions> options, TimeProvider time, ILogger<PresenceTracker> logger) : BackgroundService
 {
     public const string Topic = "presence";
 
@@ -37,7 +38,10 @@ internal sealed partial class PresenceTracker(
             await (type == NotificationTypes.DeviceConnected
                 ? registry.SetAsync(connection.Identity.TenantId, [online])
                 : registry.RemoveAsync(connection.Identity.TenantId, online));
-            await broker.PublishAsync(Topic, JsonSerializer.Serialize(new PresenceChange(connection.Identity.TenantId, connection.Identity.DeviceId, type)));
+            if (options.Value.PresenceEvents)
+            {
+                await broker.PublishAsync(Topic, JsonSerializer.Serialize(new PresenceChange(connection.Identity.TenantId, connection.Identity.DeviceId, type)));
+            }
         }
         catch (Exception ex) when (RedisFailures.Is(ex))
         {
