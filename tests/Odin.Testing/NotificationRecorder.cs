@@ -12,6 +12,8 @@ public sealed class NotificationRecorder : IAsyncDisposable
     private readonly ConcurrentQueue<long> _latenciesMs = new();
     private readonly ConcurrentQueue<string> _resyncs = new();
     private readonly ConcurrentQueue<NotificationEnvelope> _presence = new();
+    private readonly List<long> _processed = [];
+    private long _lastProcessed;
     private Guid[] _subscribed = [];
     private int _reconnections;
     private int _drops;
@@ -37,6 +39,15 @@ public sealed class NotificationRecorder : IAsyncDisposable
             // Same machine, same clock: from the change's timestamp (taken in its transaction) to arrival.
             _latenciesMs.Enqueue(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - n.At);
             _received.Enqueue(n);
+            lock (_processed)
+            {
+                if (n.Seq > _lastProcessed)
+                {
+                    _processed.Add(n.Seq);
+                    _lastProcessed = n.Seq;
+                }
+            }
+
             InterlockedMax(ref _cursor, n.Seq);
         });
         connection.On<string>(nameof(IDeviceClient.Resync), reason => _resyncs.Enqueue(reason));
@@ -82,6 +93,21 @@ public sealed class NotificationRecorder : IAsyncDisposable
     public IReadOnlyList<NotificationEnvelope> Received => [.. _received];
 
     public IReadOnlyList<string> Resyncs => [.. _resyncs];
+
+    /// <summary>
+    /// The seqs an app would process: each arrival with a seq above the last processed (a device drops what it
+    /// has, as the resume contract asks: a notification can arrive twice when a connection closes mid-delivery).
+    /// </summary>
+    public IReadOnlyList<long> Processed
+    {
+        get
+        {
+            lock (_processed)
+            {
+                return [.. _processed];
+            }
+        }
+    }
 
     /// <summary>Presence events (<c>deviceConnected</c>, <c>deviceDisconnected</c>: seq 0, live only), apart from <see cref="Received"/>.</summary>
     public IReadOnlyList<NotificationEnvelope> Presence => [.. _presence];

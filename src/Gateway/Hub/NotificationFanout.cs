@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Odin.Gateway.Connections;
 using Odin.Shared.Notifications;
 using Odin.Shared.PubSub;
 using Odin.Shared.Realtime;
+using StackExchange.Redis;
 
 namespace Odin.Gateway.Hub;
 
@@ -13,20 +15,56 @@ namespace Odin.Gateway.Hub;
 /// serializes each notification once per protocol for the whole group. A connection that is replaying history
 /// (<see cref="ResumingConnections"/>) is left out and gets the notification kept for after its replay.
 /// </summary>
-internal sealed class NotificationFanout(
+/// <remarks>
+/// Pub/sub is at most once: while this gateway's subscription is being restored (Redis came back) it can miss
+/// notifications the dispatchers publish. So it remembers each identity's newest seq: a repeat (a batch published
+/// again) is dropped, and a gap is filled from the history before the notification that revealed it (or, if the
+/// history no longer covers it, the identity's devices are told to <c>Resync</c>). When Redis comes back it looks
+/// for gaps at once instead of waiting for the next notification.
+/// </remarks>
+internal sealed partial class NotificationFanout(
     INotificationBus bus,
+    INotificationHistory history,
     IHubContext<DeviceHub, IDeviceClient> hub,
     LocalConnections connections,
     ResumingConnections resuming,
     ShardGate gate,
     GatewayMetrics metrics,
+    IServiceProvider services,
     TimeProvider time,
     ILogger<NotificationFanout> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        SubscriptionHost.HoldAsync(() => bus.SubscribeAsync(DeliverAsync), "the notification bus", time, logger, stoppingToken);
+    private readonly ConcurrentDictionary<Guid, long> _newest = new();
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (services.GetService<IConnectionMultiplexer>() is { } redis)
+        {
+            redis.ConnectionRestored += (_, _) => _ = CatchUpAsync(stoppingToken);
+        }
+
+        return SubscriptionHost.HoldAsync(() => bus.SubscribeAsync(DeliverAsync), "the notification bus", time, logger, stoppingToken);
+    }
 
     private async Task DeliverAsync(NotificationEnvelope envelope)
+    {
+        using var shard = await gate.EnterAsync(envelope.TenantId);
+        var newest = _newest.GetValueOrDefault(envelope.TenantId);
+        if (envelope.Seq <= newest)
+        {
+            return; // delivered already: a batch published again after a dispatcher crash
+        }
+
+        if (newest > 0 && envelope.Seq > newest + 1)
+        {
+            await FillGapAsync(envelope.TenantId, newest, envelope.Seq);
+        }
+
+        await SendAsync(envelope);
+        _newest[envelope.TenantId] = envelope.Seq;
+    }
+
+    private async Task SendAsync(NotificationEnvelope envelope)
     {
         var group = envelope.DriveId is { } driveId ? HubGroups.Drive(envelope.TenantId, driveId) : HubGroups.Tenant(envelope.TenantId);
         var members = connections.Members(group);
@@ -35,9 +73,62 @@ internal sealed class NotificationFanout(
             return;
         }
 
-        using var shard = await gate.EnterAsync(envelope.TenantId);
         var kept = resuming.Of(envelope.TenantId).Where(c => c.Receives(envelope) && c.TryBuffer(envelope)).Select(c => c.ConnectionId).ToList();
         await (kept.Count == 0 ? hub.Clients.Group(group) : hub.Clients.GroupExcept(group, kept)).Notification(envelope);
         metrics.Delivered(members - kept.Count);
     }
+
+    /// <summary>Sends the notifications after <paramref name="newest"/> and before <paramref name="before"/> from the history.</summary>
+    private async Task FillGapAsync(Guid tenantId, long newest, long before)
+    {
+        LogGap(logger, tenantId, newest, before);
+        var (epoch, _) = await history.HeadAsync(tenantId);
+        var read = await history.ReadAsync(tenantId, epoch, newest);
+        if (!read.Covered)
+        {
+            if (connections.Members(HubGroups.Tenant(tenantId)) > 0)
+            {
+                await hub.Clients.Group(HubGroups.Tenant(tenantId)).Resync($"Notifications after seq {newest} were missed and are no longer in the history: re-read /changes from your cursor.");
+            }
+
+            return;
+        }
+
+        foreach (var missed in read.Entries.Where(n => n.Seq < before))
+        {
+            await SendAsync(missed);
+            _newest[tenantId] = missed.Seq;
+        }
+    }
+
+    /// <summary>Redis is back: fill, from the history, what each identity with devices here may have missed meanwhile.</summary>
+    private async Task CatchUpAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), time, stoppingToken); // let the subscriptions be restored first
+            foreach (var (tenantId, newest) in _newest.ToArray())
+            {
+                if (connections.Members(HubGroups.Tenant(tenantId)) == 0)
+                {
+                    continue;
+                }
+
+                using var shard = await gate.EnterAsync(tenantId);
+                var current = _newest.GetValueOrDefault(tenantId, newest);
+                var (_, last) = await history.HeadAsync(tenantId, stoppingToken);
+                if (last > current)
+                {
+                    await FillGapAsync(tenantId, current, last + 1);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || Odin.Shared.Redis.RedisFailures.Is(ex))
+        {
+            // stopping, or Redis went away again: the next notification reveals any gap
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notifications of {TenantId} after seq {Newest} and before {Before} did not arrive: filling the gap from the history")]
+    private static partial void LogGap(ILogger logger, Guid tenantId, long newest, long before);
 }
