@@ -14,7 +14,7 @@ namespace Odin.LoadTest.Compare;
 public static class CompareCommand
 {
     public const string Usage =
-        "compare [--devices 1000] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--out compare.json]";
+        "compare [--devices 1000] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--history on|both] [--out compare.json]";
 
     // NaN stands for "not measured" (no gateway PIDs given, no latency recorded).
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -30,6 +30,8 @@ public static class CompareCommand
             ConnectConcurrency: 64);
         var rounds = int.Parse(args.Optional("rounds", "1"), CultureInfo.InvariantCulture);
         var output = args.Optional("out", "compare.json");
+        // "both": the Odin gateway once with its notification history and once without, to price the history.
+        var historyBoth = args.Optional("history", "on") == "both";
 
         await using var redis = await LocalRedis.StartAsync();
         using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
@@ -37,12 +39,18 @@ public static class CompareCommand
         // Alternate the targets round by round, so a noisy moment on a shared machine hits all of them alike.
         for (var round = 1; round <= rounds; round++)
         {
-            foreach (var make in new Func<BenchTarget>[]
+            var targets = new List<Func<BenchTarget>>
             {
                 () => new RawTarget(multiplexer),
                 () => new PlainSignalRTarget(redis.Configuration),
                 () => new OdinGatewayTarget(multiplexer),
-            })
+            };
+            if (historyBoth)
+            {
+                targets.Add(() => new OdinGatewayTarget(multiplexer, history: false));
+            }
+
+            foreach (var make in targets)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await using var target = make();

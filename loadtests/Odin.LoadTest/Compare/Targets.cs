@@ -133,12 +133,15 @@ internal sealed class OdinGatewayTarget : BenchTarget
     private readonly string _folder = Directory.CreateTempSubdirectory("odin-bench-").FullName;
     private readonly RedisNotificationBus _bus;
     private readonly DeviceTokenIssuer _issuer;
+    private readonly bool _history;
     private string[] _tokens = [];
 
-    public OdinGatewayTarget(IConnectionMultiplexer redis)
+    /// <param name="history">Append each notification to its identity's history as it is published (Odin's default).</param>
+    public OdinGatewayTarget(IConnectionMultiplexer redis, bool history = true)
     {
+        _history = history;
         var names = new RedisNames(ChannelPrefix);
-        _bus = new RedisNotificationBus(redis, names, new RedisNotificationHistory(redis, names, Options.Create(new HistoryOptions()), TimeProvider.System));
+        _bus = new RedisNotificationBus(redis, names, new RedisNotificationHistory(redis, names, Options.Create(new HistoryOptions { Enabled = history }), TimeProvider.System));
         var key = SigningKey.Load(Path.Combine(_folder, "key.pem"), createIfMissing: true);
         _issuer = new DeviceTokenIssuer(key, new GeneratedTenantDeviceKeys(), Options.Create(new AuthOptions()), TimeProvider.System);
     }
@@ -147,7 +150,7 @@ internal sealed class OdinGatewayTarget : BenchTarget
 
     public static Guid Drive { get; } = Guid.NewGuid();
 
-    public override string Name => "odin-gateway";
+    public override string Name => _history ? "odin-gateway" : "odin-gateway-no-history";
 
     private static string ChannelPrefix => "odin-bench";
 

@@ -10,6 +10,13 @@ public sealed class HistoryOptions
 {
     public const string Section = "Odin:History";
 
+    /// <summary>
+    /// Keep a history at all. Default on. Off: notifications are only published, every resume is answered with
+    /// <c>Resync</c>, and a gateway that missed notifications tells devices to re-read (what the benchmark's
+    /// history-off run measures).
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Notifications kept per identity. Default 1000.</summary>
     [Range(1, 1_000_000)]
     public int MaxLength { get; set; } = 1000;

@@ -12,6 +12,11 @@ public sealed class MemoryNotificationHistory(IOptions<HistoryOptions> options, 
 
     public void Append(NotificationEnvelope envelope)
     {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
         var queue = _byTenant.GetOrAdd(envelope.TenantId, _ => new Queue<NotificationEnvelope>());
         lock (queue)
         {

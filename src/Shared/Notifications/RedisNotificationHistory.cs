@@ -43,8 +43,9 @@ public sealed class RedisNotificationHistory(IConnectionMultiplexer redis, Redis
         """;
 
     /// <summary>Appends to the identity's history, then publishes on <paramref name="channel"/>: one atomic step.</summary>
-    public Task AppendAndPublishAsync(NotificationEnvelope envelope, RedisChannel channel) =>
-        redis.GetDatabase().ScriptEvaluateAsync(
+    public Task AppendAndPublishAsync(NotificationEnvelope envelope, RedisChannel channel) => !options.Value.Enabled
+        ? redis.GetSubscriber().PublishAsync(channel, NotificationWire.Write(envelope))
+        : redis.GetDatabase().ScriptEvaluateAsync(
             AppendAndPublishScript,
             [names.History(envelope.TenantId), names.HistoryEpoch(envelope.TenantId)],
             [envelope.Seq, NotificationWire.Write(envelope), options.Value.MaxLength, (long)options.Value.MaxAge.TotalMilliseconds, channel.ToString(), NewEpoch()]);
