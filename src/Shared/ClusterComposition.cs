@@ -23,6 +23,7 @@ public static class ClusterComposition
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new RedisNames(redis.ChannelPrefix)); // names also key what a single node keeps (cache entries)
         services.AddOptions<HistoryOptions>().BindConfiguration(HistoryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (redis.IsCluster)
         {

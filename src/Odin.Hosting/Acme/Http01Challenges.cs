@@ -1,21 +1,25 @@
-using Odin.Hosting.Caching;
+using System.Text;
+using Microsoft.Extensions.Caching.Distributed;
+using Odin.Shared.Redis;
 
 namespace Odin.Hosting.Acme;
 
 /// <summary>
-/// HTTP-01 answers, kept in the cache every instance reads (in a cluster its Redis level), so whichever
-/// instance the certificate authority reaches answers <c>/.well-known/acme-challenge/{token}</c>.
+/// HTTP-01 answers, in the distributed cache (Redis in a cluster), so whichever instance the certificate
+/// authority reaches answers <c>/.well-known/acme-challenge/{token}</c>. Read from Redis every time, with no
+/// memory level and no soft timeout: a slow read must not become a wrong answer to the CA.
 /// </summary>
-public sealed class Http01Challenges(Level1Cache cache)
+public sealed class Http01Challenges(IDistributedCache cache, RedisNames names)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
 
-    public ValueTask SetAsync(string token, string keyAuthorization, CancellationToken cancellationToken) =>
-        cache.SetForAsync(Key(token), keyAuthorization, Lifetime, cancellationToken);
+    public Task SetAsync(string token, string keyAuthorization, CancellationToken cancellationToken) =>
+        cache.SetAsync(Key(token), Encoding.UTF8.GetBytes(keyAuthorization), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime }, cancellationToken);
 
-    public ValueTask RemoveAsync(string token) => cache.RemoveAsync(Key(token));
+    public Task RemoveAsync(string token) => cache.RemoveAsync(Key(token));
 
-    public ValueTask<string?> FindAsync(string token, CancellationToken cancellationToken) => cache.TryGetAsync<string>(Key(token), cancellationToken);
+    public async Task<string?> FindAsync(string token, CancellationToken cancellationToken) =>
+        await cache.GetAsync(Key(token), cancellationToken) is { } answer ? Encoding.UTF8.GetString(answer) : null;
 
-    private static string Key(string token) => $"acme-http01:{token}";
+    private string Key(string token) => names.AcmeChallenge(token);
 }

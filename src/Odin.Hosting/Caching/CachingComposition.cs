@@ -49,9 +49,18 @@ public static class CachingComposition
         {
             // Both use Odin's own connection, which never blocks on connect and fails fast while Redis is down,
             // so FusionCache's timeouts and circuit breakers decide, not a connect attempt holding a thread.
+            // The distributed cache is also registered on its own, for what must be read from Redis every time
+            // (ACME HTTP-01 answers), without FusionCache's soft timeout turning a slow read into a miss.
+            services.AddSingleton<Microsoft.Extensions.Caching.Distributed.IDistributedCache>(sp =>
+                new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = SharedConnection(sp) }));
             builder
-                .WithDistributedCache(sp => new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = SharedConnection(sp) }))
+                .WithRegisteredDistributedCache()
                 .WithBackplane(sp => new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = SharedConnection(sp) }));
+        }
+
+        else
+        {
+            services.AddDistributedMemoryCache(); // one node: the only instance the CA can reach is this one
         }
 
         services.AddSingleton(sp => new Level1Cache(

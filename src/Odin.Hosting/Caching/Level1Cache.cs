@@ -54,17 +54,6 @@ public sealed class Level1Cache(IFusionCache cache, IOptions<Level1CacheOptions>
     public ValueTask SetAsync<T>(string key, T value, Guid tenantId, CancellationToken cancellationToken = default) =>
         cache.SetAsync(key, value, tags: [TenantTag(tenantId)], token: cancellationToken);
 
-    /// <summary>A short-lived value every instance must be able to read (an ACME HTTP-01 answer), kept <paramref name="duration"/>.</summary>
-    public ValueTask SetForAsync<T>(string key, T value, TimeSpan duration, CancellationToken cancellationToken = default) =>
-        cache.SetAsync(key, value, duration, token: cancellationToken);
-
-    /// <summary>The value if any level has it (memory, then Redis in a cluster); default otherwise. Nothing is stored on a miss.</summary>
-    public async ValueTask<T?> TryGetAsync<T>(string key, CancellationToken cancellationToken = default)
-    {
-        var found = await cache.TryGetAsync<T>(key, token: cancellationToken);
-        return found.HasValue ? found.Value : default;
-    }
-
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default) => cache.RemoveAsync(key, token: cancellationToken);
 
     public ValueTask RemoveTenantAsync(Guid tenantId, CancellationToken cancellationToken = default) =>

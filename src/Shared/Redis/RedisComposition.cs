@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Odin.Shared.Observability;
 using StackExchange.Redis;
@@ -15,7 +16,7 @@ public static class RedisComposition
     {
         var health = new RedisHealth();
         services.AddSingleton(health);
-        services.AddSingleton(new RedisNames(options.ChannelPrefix));
+        services.TryAddSingleton(new RedisNames(options.ChannelPrefix));
         services.AddSingleton<IConnectionMultiplexer>(_ =>
         {
             var connection = ConnectionMultiplexer.Connect(Configure(options.Configuration));

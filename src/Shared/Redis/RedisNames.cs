@@ -27,6 +27,9 @@ public sealed class RedisNames(string prefix)
     /// <summary>An identity's online device connections (a sorted set scored by expiry).</summary>
     public string Presence(Guid tenantId) => $"{Prefix}:presence:{tenantId:N}";
 
+    /// <summary>An ACME HTTP-01 answer (a distributed-cache entry), by its token.</summary>
+    public string AcmeChallenge(string token) => $"{Prefix}:acme-http01:{token}";
+
     /// <summary>The leader's lease (value: holder and term).</summary>
     public string LeaderLease => $"{Prefix}:leader";
 

@@ -22,7 +22,7 @@ public sealed class PresenceTests(SingleNodeHost node)
 
         var onB = await NotificationRecorder.ConnectAsync(node.Host.HubUrl, b.AccessToken, messagePack: false);
         await Eventually.TrueAsync(() => onA.Presence.Any(p => Is(p, NotificationTypes.DeviceConnected, b.DeviceId)), "A to hear that B connected");
-        Assert.Equal([a.DeviceId, b.DeviceId], (await OnlineAsync(tenant)).Order());
+        Assert.Equal(new[] { a.DeviceId, b.DeviceId }.Order(), (await OnlineAsync(tenant)).Order());
         Assert.DoesNotContain(onB.Presence, p => Is(p, NotificationTypes.DeviceConnected, b.DeviceId)); // not told of itself
 
         await onB.DisposeAsync();
