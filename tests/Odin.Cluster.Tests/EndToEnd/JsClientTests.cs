@@ -6,6 +6,7 @@ namespace Odin.Cluster.Tests.EndToEnd;
 public sealed class JsClientTests(ProcessClusterFixture fixture) : IClassFixture<ProcessClusterFixture>
 {
     private const int Writes = 60;
+    private const int WritesAfter = 10;
 
     [Fact]
     public async Task A_javascript_device_whose_gateway_is_killed_mid_stream_resumes_on_the_other_and_processes_every_seq_once_in_order()
@@ -29,10 +30,14 @@ public sealed class JsClientTests(ProcessClusterFixture fixture) : IClassFixture
         await Eventually.TrueAsync(() => js.Seqs.Count >= 10, "the first notifications on the JavaScript device");
         holder.Kill();
         await writer;
+        for (var i = 0; i < WritesAfter; i++)
+        {
+            await tenant.CreateFileAsync(drive, Guid.NewGuid()); // certainly after the kill
+        }
 
-        await Eventually.TrueAsync(() => js.Seqs.Count >= Writes, "every write to reach the JavaScript device", TimeSpan.FromSeconds(45));
-        Assert.Equal(Enumerable.Range(1, Writes).Select(i => (long)i), js.Seqs);
-        Assert.NotEmpty(js.Of("resumed"));
+        await Eventually.TrueAsync(() => js.Of("resumed").Count > 0 && js.Seqs.Count >= Writes + WritesAfter,
+            "the JavaScript device to resume and receive every write", TimeSpan.FromSeconds(45));
+        Assert.Equal(Enumerable.Range(1, Writes + WritesAfter).Select(i => (long)i), js.Seqs);
         Assert.All(js.Of("resumed"), r => Assert.True(r.GetProperty("recovered").GetBoolean()));
         Assert.Empty(js.Of("resync"));
     }
