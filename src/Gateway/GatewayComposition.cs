@@ -41,7 +41,8 @@ public static class GatewayComposition
         services.AddSingleton<IDeviceHubBehavior, DeviceHubBehavior>();
         services.AddSingleton<IUserIdProvider, DeviceUserIdProvider>();
         services.AddHostedService<RevocationListener>();
-        services.AddHostedService<NotificationFanout>();
+        services.AddSingleton<NotificationFanout>();
+        services.AddHostedService(sp => sp.GetRequiredService<NotificationFanout>());
         services.AddHostedService<GatewayDrain>();
         services.AddSingleton<PresenceTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());

@@ -16,6 +16,7 @@ internal sealed partial class DeviceHubBehavior(
     ShardGate gate,
     INotificationHistory history,
     PresenceTracker presence,
+    NotificationFanout fanout,
     DeviceRevocations revocations,
     ConnectionRefusal refusal,
     IHostApplicationLifetime lifetime,
@@ -131,10 +132,12 @@ internal sealed partial class DeviceHubBehavior(
         if (request.ResumeFrom is not { } resumeFrom)
         {
             var (epoch, lastSeq) = await history.HeadAsync(tenant);
+            fanout.Know(tenant, lastSeq);
             return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = false, LastSeq = lastSeq, Epoch = epoch };
         }
 
         var read = await history.ReadAsync(tenant, request.Epoch, resumeFrom);
+        fanout.Know(tenant, read.LastSeq);
         var caller = hub.Clients.Caller;
         var replayed = resumeFrom;
         if (read.Covered)

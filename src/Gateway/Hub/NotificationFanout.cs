@@ -36,6 +36,14 @@ internal sealed partial class NotificationFanout(
 {
     private readonly ConcurrentDictionary<Guid, long> _newest = new();
 
+    /// <summary>
+    /// A device of <paramref name="tenantId"/> subscribed here and was told the history ends at
+    /// <paramref name="lastSeq"/>: if this gateway has not seen the identity yet, that is where it stands, so a
+    /// notification it then misses is noticed as a gap. (Only the first: a later, higher head must not make this
+    /// gateway drop notifications still on their way to devices subscribed earlier.)
+    /// </summary>
+    public void Know(Guid tenantId, long lastSeq) => _newest.TryAdd(tenantId, lastSeq);
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (services.GetService<IConnectionMultiplexer>() is { } redis)
@@ -49,13 +57,13 @@ internal sealed partial class NotificationFanout(
     private async Task DeliverAsync(NotificationEnvelope envelope)
     {
         using var shard = await gate.EnterAsync(envelope.TenantId);
-        var newest = _newest.GetValueOrDefault(envelope.TenantId);
-        if (envelope.Seq <= newest)
+        var known = _newest.TryGetValue(envelope.TenantId, out var newest);
+        if (known && envelope.Seq <= newest)
         {
             return; // delivered already: a batch published again after a dispatcher crash
         }
 
-        if (newest > 0 && envelope.Seq > newest + 1)
+        if (known && envelope.Seq > newest + 1)
         {
             await FillGapAsync(envelope.TenantId, newest, envelope.Seq);
         }

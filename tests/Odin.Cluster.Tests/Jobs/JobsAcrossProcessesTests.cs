@@ -145,6 +145,6 @@ public sealed class JobsAcrossProcessesTests(ITestOutputHelper output) : IAsyncL
         Assert.Equal(2, await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM job_runs"));
         var effectRunner = Assert.Single(await connection.QueryAsync<string>("SELECT runner FROM job_effects"));
         Assert.NotEqual(firstRunner, effectRunner);
-        Assert.InRange(killed.Elapsed, TimeSpan.Zero, Lease + TimeSpan.FromSeconds(3));
+        Assert.InRange(killed.Elapsed, TimeSpan.Zero, Lease + TimeSpan.FromSeconds(10)); // the lease, then a poll; generous for a loaded machine
     }
 }
