@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Odin.Hosting.Certificates;
 using Odin.Hosting.Cluster.Locks;
 using Odin.Hosting.Keys;
 using Odin.Shared.Redis;
@@ -85,6 +86,37 @@ public sealed class LostKeyLockTests : IAsyncLifetime
             Assert.Equal(keyOfB.ExportSubjectPublicKeyInfoPem(), (await a.GetRequiredService<KeyStore>().GetOrCreateAsync(owner, KeyKind.Identity)).PublicKeyPem);
         }
 
+        await heldByA.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_renewal_whose_lock_was_lost_mid_order_never_stores_a_second_certificate()
+    {
+        var (a, b) = (_servers.Cluster.Hosting[0].Services, _servers.Cluster.Hosting[1].Services);
+        var domain = $"lost-{Guid.NewGuid():N}.example";
+        Assert.True(await a.GetRequiredService<CertificateRenewal>().RenewIfDueAsync(domain)); // a first certificate (self-signed here)
+        await using var connection = await a.GetRequiredService<IDatabase>().OpenAsync();
+        await connection.ExecuteAsync("UPDATE certificates SET not_after = @due WHERE domain = @domain",
+            new { due = DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeMilliseconds(), domain }); // due for renewal
+
+        // A takes the renewal lock and reads the expiry it will replace; the lock expires under it while it orders.
+        var heldByA = await a.GetRequiredService<IDistributedLock>().TryAcquireAsync($"cert:{domain}", TimeSpan.FromSeconds(5));
+        Assert.NotNull(heldByA);
+        var seenByA = await a.GetRequiredService<CertificateStore>().NotAfterAsync(domain);
+
+        // B renews meanwhile (the lock deleted again should A's renewal timer have put it back just then); A's order
+        // finishes late and its save is refused: the expiry it saw is gone.
+        await Eventually.TrueAsync(async () =>
+        {
+            await a.GetRequiredService<IConnectionMultiplexer>().GetDatabase().KeyDeleteAsync(a.GetRequiredService<RedisNames>().Lock($"cert:{domain}"));
+            return await b.GetRequiredService<CertificateRenewal>().RenewIfDueAsync(domain);
+        }, "B to renew while A's lock is gone");
+        var issuedForA = await new SelfSignedCertificates(TimeProvider.System).IssueAsync(domain, CancellationToken.None);
+        Assert.False(await a.GetRequiredService<CertificateStore>().SaveAsync(domain, issuedForA, "self-signed", seenByA));
+
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM certificates WHERE domain = @domain", new { domain }));
+        var stored = await connection.ExecuteScalarAsync<string>("SELECT chain_pem FROM certificates WHERE domain = @domain", new { domain });
+        Assert.NotEqual(issuedForA.ChainPem, stored);
         await heldByA.DisposeAsync();
     }
 }
