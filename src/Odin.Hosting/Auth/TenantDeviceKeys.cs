@@ -10,15 +10,14 @@ public interface ITenantDeviceKeys
     Task<ECDsa> GetAsync(Guid tenantId, CancellationToken cancellationToken);
 }
 
-/// <summary>Odin's: created once per identity across the cluster by <see cref="KeyStore"/>, stored sealed.</summary>
+/// <summary>
+/// Odin's: created once per identity across the cluster by <see cref="KeyStore"/>, stored sealed. Asked only when
+/// <see cref="DeviceTokenIssuer"/> has no signer for the identity yet (it keeps them), and the store keeps what it read.
+/// </summary>
 public sealed class StoredTenantDeviceKeys(KeyStore keys) : ITenantDeviceKeys
 {
-    private readonly ConcurrentDictionary<Guid, ECDsa> _loaded = new();
-
     public async Task<ECDsa> GetAsync(Guid tenantId, CancellationToken cancellationToken) =>
-        _loaded.TryGetValue(tenantId, out var key)
-            ? key
-            : _loaded.GetOrAdd(tenantId, (await keys.GetOrCreateAsync(tenantId.ToString(), KeyKind.DeviceToken, cancellationToken)).ToECDsa());
+        (await keys.GetOrCreateAsync(tenantId.ToString(), KeyKind.DeviceToken, cancellationToken)).ToECDsa();
 }
 
 /// <summary>Keys made in memory, for tools that mint tokens without a database (the load driver, tests).</summary>

@@ -43,9 +43,5 @@ public sealed class JobOptions
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>The wait before attempt <paramref name="attempt"/> + 1, after attempt <paramref name="attempt"/> failed.</summary>
-    public TimeSpan RetryDelayAfter(int attempt)
-    {
-        var doubled = RetryDelay.Ticks * Math.Pow(2, Math.Min(attempt - 1, 30));
-        return TimeSpan.FromTicks((long)Math.Min(doubled, MaxRetryDelay.Ticks));
-    }
+    public TimeSpan RetryDelayAfter(int attempt) => Common.Backoff.After(attempt, RetryDelay, MaxRetryDelay);
 }

@@ -100,9 +100,9 @@ public sealed class PeerOutbox(IDatabase database, IOptions<PeerOptions> options
             return FinishAsync(transfer, "state = 'failed', attempts = @attempts, finished_at = @now, last_error = @error", new { attempts, error }, cancellationToken);
         }
 
-        var delay = Math.Min(options.Value.RetryDelay.TotalMilliseconds * Math.Pow(2, attempts - 1), options.Value.MaxRetryDelay.TotalMilliseconds);
+        var delay = Common.Backoff.After(attempts, options.Value.RetryDelay, options.Value.MaxRetryDelay);
         return FinishAsync(transfer, "attempts = @attempts, next_attempt_at = @retryAt, last_error = @error",
-            new { attempts, error, retryAt = Now + (long)delay }, cancellationToken);
+            new { attempts, error, retryAt = Now + (long)delay.TotalMilliseconds }, cancellationToken);
     }
 
     /// <summary>What the sender confirms to the recipient that asks: only a pending transfer addressed to it.</summary>
