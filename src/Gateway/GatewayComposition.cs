@@ -34,7 +34,8 @@ public static class GatewayComposition
             .RequireAuthenticatedUser()
             .RequireClaim(DeviceTokenClaims.TenantId));
         services.AddSingleton<LocalConnections>();
-        services.AddSingleton<ResumingConnections>();
+        services.AddSingleton<SlowConsumers>();
+        services.AddSingleton<HubLifetimeManager<DeviceHub>, DeviceLifetimeManager>();
         services.AddSingleton<ShardGate>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<ConnectionRefusal>();

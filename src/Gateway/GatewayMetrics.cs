@@ -8,12 +8,13 @@ namespace Odin.Gateway;
 /// The gateway's instruments (meter <c>Odin.Gateway</c>), exported at <c>/metrics</c> in Prometheus format
 /// together with ASP.NET Core's own SignalR and Kestrel meters.
 /// </summary>
-public sealed class GatewayMetrics
+internal sealed class GatewayMetrics
 {
     public const string MeterName = "Odin.Gateway";
 
     private readonly Counter<long> _refused;
     private readonly Counter<long> _delivered;
+    private readonly Counter<long> _slowConsumers;
 
     public GatewayMetrics(IMeterFactory meters, LocalConnections connections, IServiceProvider services)
     {
@@ -23,6 +24,7 @@ public sealed class GatewayMetrics
         meter.CreateObservableUpDownCounter("odin.gateway.subscriptions", () => connections.Subscriptions, description: "Drive subscriptions held by this instance");
         _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections closed for a limit or a flood of calls");
         _delivered = meter.CreateCounter<long>("odin.gateway.notifications.delivered", description: "Notifications sent to device connections of this instance");
+        _slowConsumers = meter.CreateCounter<long>("odin.gateway.slow_consumers", description: "Connections closed because notifications waited for them beyond the send queue limit");
         if (services.GetService<RedisHealth>() is { } redis)
         {
             meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (notification bus and broker)");
@@ -32,4 +34,6 @@ public sealed class GatewayMetrics
     public void Refused() => _refused.Add(1);
 
     public void Delivered(int connections) => _delivered.Add(connections);
+
+    public void SlowConsumer() => _slowConsumers.Add(1);
 }

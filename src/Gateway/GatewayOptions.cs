@@ -52,6 +52,22 @@ public sealed class GatewayOptions
     /// </summary>
     public bool PresenceEvents { get; set; } = true;
 
+    /// <summary>
+    /// Notifications that may wait for one connection while the transport's own buffer (64 KiB) is full because
+    /// the device reads slower than they arrive. Default 1000. One more and the device is a slow consumer: told to
+    /// reconnect (it resumes from its last seq) and closed, so it neither grows the gateway's memory nor delays
+    /// anyone else. The same bound holds for live notifications kept while a device replays its history.
+    /// </summary>
+    [Range(2, 1_000_000)]
+    public int SendQueueLimit { get; set; } = 1000;
+
+    /// <summary>
+    /// How long a connection being closed (a slow consumer, or a draining gateway's device) gets to take its
+    /// last message (<c>Reconnect</c>) before it is cut. Default 5 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a refused or flooding device is told to wait before reconnecting. Default 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);

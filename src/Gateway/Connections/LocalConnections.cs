@@ -1,89 +1,118 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.SignalR;
+using Odin.Shared.Realtime;
 
 namespace Odin.Gateway.Connections;
 
 /// <summary>
-/// The device connections this gateway instance holds, by device and by tenant, and how many are in each
-/// SignalR group: what revocation closes, what the limits count, and how many devices a notification reaches.
+/// The device connections this gateway instance holds: by device (what revocation closes), by identity (what
+/// the limits count and presence reaches) and by group (<see cref="HubGroups"/>: whom a notification reaches).
 /// </summary>
-public sealed class LocalConnections
+internal sealed class LocalConnections
 {
-    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, HubCallerContext>> _byDevice = new();
-    private readonly ConcurrentDictionary<Guid, int> _perTenant = new();
-    private readonly ConcurrentDictionary<string, int> _groupMembers = new();
+    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, DeviceConnection>> _byDevice = new();
+    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, DeviceConnection>> _byTenant = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DeviceConnection>> _groups = new();
+    private readonly Lock _sets = new(); // adding to a set and dropping it once empty must not interleave
     private long _subscriptions;
+    private int _count;
 
     /// <summary>Drive subscriptions held by this instance's connections.</summary>
     public long Subscriptions => Interlocked.Read(ref _subscriptions);
 
-    /// <summary>Connections of this instance in <paramref name="group"/>.</summary>
-    public int Members(string group) => _groupMembers.TryGetValue(group, out var n) ? n : 0;
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>The connections in <paramref name="group"/> (live: read while they come and go).</summary>
+    public IEnumerable<DeviceConnection> Members(string group) => Live(_groups, group);
+
+    public bool HasMembers(string group) => _groups.TryGetValue(group, out var members) && !members.IsEmpty;
+
+    /// <summary>Every connection of an identity held here, whether it has subscribed or not.</summary>
+    public IEnumerable<DeviceConnection> OfTenant(Guid tenantId) => Live(_byTenant, tenantId);
 
     /// <param name="subscription">The group is a drive's, joined by <c>Subscribe</c>.</param>
-    public void Joined(string group, bool subscription)
+    public void Join(string group, DeviceConnection connection, bool subscription)
     {
-        _groupMembers.AddOrUpdate(group, 1, (_, n) => n + 1);
+        Put(_groups, group, connection);
         if (subscription)
         {
             Interlocked.Increment(ref _subscriptions);
         }
     }
 
-    public void Left(string group, bool subscription)
+    public void Leave(string group, DeviceConnection connection, bool subscription)
     {
-        if (_groupMembers.AddOrUpdate(group, 0, (_, n) => n - 1) <= 0)
-        {
-            _groupMembers.TryRemove(KeyValuePair.Create(group, 0));
-        }
-
-        if (subscription)
+        if (Take(_groups, group, connection) && subscription)
         {
             Interlocked.Decrement(ref _subscriptions);
         }
     }
 
-    public int Count => _byDevice.Values.Sum(d => d.Count);
-
     public int CountForDevice(Guid deviceId) => _byDevice.TryGetValue(deviceId, out var c) ? c.Count : 0;
 
-    public int CountForTenant(Guid tenantId) => _perTenant.TryGetValue(tenantId, out var n) ? n : 0;
+    public int CountForTenant(Guid tenantId) => _byTenant.TryGetValue(tenantId, out var c) ? c.Count : 0;
 
-    public void Add(Guid tenantId, Guid deviceId, HubCallerContext context)
+    public void Add(DeviceConnection connection)
     {
-        _byDevice.GetOrAdd(deviceId, _ => new()).TryAdd(context.ConnectionId, context);
-        _perTenant.AddOrUpdate(tenantId, 1, (_, n) => n + 1);
+        Put(_byDevice, connection.Identity.DeviceId, connection);
+        Put(_byTenant, connection.Identity.TenantId, connection);
+        Interlocked.Increment(ref _count);
     }
 
-    public void Remove(Guid tenantId, Guid deviceId, string connectionId)
+    public void Remove(DeviceConnection connection)
     {
-        if (_byDevice.TryGetValue(deviceId, out var connections) && connections.TryRemove(connectionId, out _))
+        Take(_byTenant, connection.Identity.TenantId, connection);
+        if (Take(_byDevice, connection.Identity.DeviceId, connection))
         {
-            _perTenant.AddOrUpdate(tenantId, 0, (_, n) => Math.Max(0, n - 1));
+            Interlocked.Decrement(ref _count);
         }
     }
 
-    /// <summary>The ids of a device's connections held here.</summary>
-    public IReadOnlyList<string> ConnectionIdsOf(Guid deviceId) => _byDevice.TryGetValue(deviceId, out var c) ? [.. c.Keys] : [];
-
     /// <summary>Every connection held here (a snapshot).</summary>
-    public IReadOnlyList<HubCallerContext> All => [.. _byDevice.Values.SelectMany(d => d.Values)];
+    public IReadOnlyList<DeviceConnection> All => [.. _byDevice.Values.SelectMany(d => d.Values)];
 
     /// <summary>Closes every connection of a device held here; returns how many.</summary>
     public int Abort(Guid deviceId)
     {
-        if (!_byDevice.TryGetValue(deviceId, out var connections))
-        {
-            return 0;
-        }
-
         var aborted = 0;
-        foreach (var context in connections.Values)
+        foreach (var connection in Live(_byDevice, deviceId))
         {
-            context.Abort();
+            connection.Abort();
             aborted++;
         }
 
         return aborted;
+    }
+
+    private static IEnumerable<DeviceConnection> Live<TKey>(ConcurrentDictionary<TKey, ConcurrentDictionary<string, DeviceConnection>> sets, TKey key)
+        where TKey : notnull =>
+        // Enumerating a ConcurrentDictionary takes no lock and copies nothing (its Values would do both).
+        sets.TryGetValue(key, out var set) ? set.Select(entry => entry.Value) : [];
+
+    private void Put<TKey>(ConcurrentDictionary<TKey, ConcurrentDictionary<string, DeviceConnection>> sets, TKey key, DeviceConnection connection)
+        where TKey : notnull
+    {
+        lock (_sets)
+        {
+            sets.GetOrAdd(key, _ => new())[connection.ConnectionId] = connection;
+        }
+    }
+
+    private bool Take<TKey>(ConcurrentDictionary<TKey, ConcurrentDictionary<string, DeviceConnection>> sets, TKey key, DeviceConnection connection)
+        where TKey : notnull
+    {
+        lock (_sets)
+        {
+            if (!sets.TryGetValue(key, out var set) || !set.TryRemove(connection.ConnectionId, out _))
+            {
+                return false;
+            }
+
+            if (set.IsEmpty)
+            {
+                sets.TryRemove(key, out _); // an empty set is not kept for every device, identity and group ever seen
+            }
+
+            return true;
+        }
     }
 }

@@ -12,7 +12,7 @@ namespace Odin.Gateway.Hub;
 internal sealed partial class DeviceHubBehavior(
     IOptions<GatewayOptions> options,
     LocalConnections connections,
-    ResumingConnections resuming,
+    SlowConsumers slowConsumers,
     ShardGate gate,
     INotificationHistory history,
     PresenceTracker presence,
@@ -59,11 +59,10 @@ internal sealed partial class DeviceHubBehavior(
             return;
         }
 
-        var connection = new DeviceConnection(hub.Context.ConnectionId, identity, new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time));
+        var budget = new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time);
+        var connection = new DeviceConnection(DeviceLifetimeManager.Of(hub.Context), identity, budget, slowConsumers);
         connection.AttachTo(hub.Context);
-        connections.Add(identity.TenantId, identity.DeviceId, hub.Context);
-        await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, HubGroups.Tenant(identity.TenantId));
-        connections.Joined(HubGroups.Tenant(identity.TenantId), subscription: false);
+        connections.Add(connection);
         await presence.ConnectedAsync(connection);
     }
 
@@ -71,16 +70,18 @@ internal sealed partial class DeviceHubBehavior(
     {
         if (DeviceConnection.Find(hub.Context) is { } connection)
         {
-            resuming.Remove(connection);
-            // SignalR drops a closed connection from its groups by itself; the counts follow.
             var tenant = connection.Identity.TenantId;
-            connections.Left(HubGroups.Tenant(tenant), subscription: false);
-            foreach (var driveId in connection.Subscriptions)
+            if (connection.IsLive)
             {
-                connections.Left(HubGroups.Drive(tenant, driveId), subscription: true);
+                connections.Leave(HubGroups.Tenant(tenant), connection, subscription: false);
             }
 
-            connections.Remove(tenant, connection.Identity.DeviceId, hub.Context.ConnectionId);
+            foreach (var driveId in connection.Subscriptions)
+            {
+                connections.Leave(HubGroups.Drive(tenant, driveId), connection, subscription: true);
+            }
+
+            connections.Remove(connection);
             await presence.DisconnectedAsync(connection);
         }
     }
@@ -102,8 +103,10 @@ internal sealed partial class DeviceHubBehavior(
         if (request.ResumeFrom is not null)
         {
             // From here live notifications for this connection are kept, so none is lost while the history is read.
-            connection.BeginResume();
-            resuming.Add(connection);
+            using (await gate.EnterAsync(tenant))
+            {
+                connection.BeginResume();
+            }
         }
 
         var limit = options.Value.MaxSubscriptionsPerConnection;
@@ -121,12 +124,16 @@ internal sealed partial class DeviceHubBehavior(
 
             if (connection.Subscribe(driveId))
             {
-                var group = HubGroups.Drive(tenant, driveId);
-                await hub.Groups.AddToGroupAsync(hub.Context.ConnectionId, group);
-                connections.Joined(group, subscription: true);
+                connections.Join(HubGroups.Drive(tenant, driveId), connection, subscription: true);
             }
 
             accepted.Add(driveId);
+        }
+
+        if (connection.GoLive())
+        {
+            // Notifications flow from the first Subscribe, so that a resuming device gets none before its replay.
+            connections.Join(HubGroups.Tenant(tenant), connection, subscription: false);
         }
 
         if (request.ResumeFrom is not { } resumeFrom)
@@ -138,35 +145,35 @@ internal sealed partial class DeviceHubBehavior(
 
         var read = await history.ReadAsync(tenant, request.Epoch, resumeFrom);
         fanout.Know(tenant, read.LastSeq);
-        var caller = hub.Clients.Caller;
         var replayed = resumeFrom;
         if (read.Covered)
         {
             foreach (var missed in read.Entries.Where(connection.Receives))
             {
-                await caller.Notification(missed);
+                // Waits for the device when the replay is longer than its send queue.
+                await connection.Queue.SendAsync(DeviceMessages.Notification(missed), hub.Context.ConnectionAborted);
                 replayed = missed.Seq;
             }
         }
         else
         {
-            await caller.Resync($"The notification history does not cover seq {resumeFrom} (epoch {request.Epoch ?? "none"}): re-read /changes from your cursor.");
+            connection.Queue.TrySend(DeviceMessages.Resync(
+                $"The notification history does not cover seq {resumeFrom} (epoch {request.Epoch ?? "none"}): re-read /changes from your cursor."));
         }
 
         // Live again. Under the shard's lock, so no live notification overtakes the ones kept meanwhile.
         using (await gate.EnterAsync(tenant))
         {
-            resuming.Remove(connection);
             foreach (var kept in connection.EndResume().Where(n => n.Seq > replayed))
             {
-                await caller.Notification(kept);
+                connection.Queue.TrySend(DeviceMessages.Notification(kept));
             }
         }
 
         return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = read.Covered, LastSeq = read.LastSeq, Epoch = read.Epoch };
     }
 
-    public async Task UnsubscribeAsync(Hub<IDeviceClient> hub, Guid[] driveIds)
+    public Task UnsubscribeAsync(Hub<IDeviceClient> hub, Guid[] driveIds)
     {
         var connection = DeviceConnection.Of(hub.Context);
         if (driveIds is null)
@@ -178,11 +185,11 @@ internal sealed partial class DeviceHubBehavior(
         {
             if (connection.Unsubscribe(driveId))
             {
-                var group = HubGroups.Drive(connection.Identity.TenantId, driveId);
-                await hub.Groups.RemoveFromGroupAsync(hub.Context.ConnectionId, group);
-                connections.Left(group, subscription: true);
+                connections.Leave(HubGroups.Drive(connection.Identity.TenantId, driveId), connection, subscription: true);
             }
         }
+
+        return Task.CompletedTask;
     }
 
     public Task<long> PingAsync(Hub<IDeviceClient> hub) => Task.FromResult(time.GetUtcNow().ToUnixTimeMilliseconds());

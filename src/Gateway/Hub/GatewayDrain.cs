@@ -1,7 +1,5 @@
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
-using Odin.Shared.Realtime;
 
 namespace Odin.Gateway.Hub;
 
@@ -10,10 +8,10 @@ namespace Odin.Gateway.Hub;
 /// new devices) and new connections are refused with <c>Reconnect</c>; this then tells the connected devices to
 /// reconnect, <see cref="GatewayOptions.DrainBatchSize"/> at a time spread over half the
 /// <see cref="GatewayOptions.DrainTimeout"/> (so the other gateways are not hit by everyone at once), and closes
-/// each. Devices land on other gateways and resume from their last seq.
+/// each once that message is written (or after <see cref="GatewayOptions.CloseTimeout"/>). Devices land on other gateways and resume from their last seq.
 /// </summary>
 internal sealed partial class GatewayDrain(
-    LocalConnections connections, IHubContext<DeviceHub, IDeviceClient> hub, IOptions<GatewayOptions> options, TimeProvider time, ILogger<GatewayDrain> logger)
+    LocalConnections connections, IOptions<GatewayOptions> options, TimeProvider time, ILogger<GatewayDrain> logger)
     : IHostedService
 {
     public const string Reason = "This gateway is shutting down: connect again (through the load balancer) and resume.";
@@ -33,17 +31,8 @@ internal sealed partial class GatewayDrain(
         LogDraining(logger, all.Count, batches.Count);
         foreach (var batch in batches)
         {
-            await Task.WhenAll(batch.Select(async context =>
-            {
-                try
-                {
-                    await hub.Clients.Client(context.ConnectionId).Reconnect(Reason, 0);
-                }
-                finally
-                {
-                    context.Abort();
-                }
-            }));
+            var reconnect = DeviceMessages.Reconnect(Reason, 0);
+            await Task.WhenAll(batch.Select(connection => connection.Queue.CloseAsync(reconnect, options.Value.CloseTimeout)));
             if (pause > TimeSpan.Zero && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(pause, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default); // spreading reconnects, not waiting for a condition

@@ -10,10 +10,10 @@ namespace Odin.Gateway.Hub;
 
 /// <summary>
 /// Delivers what the notification bus carries to this gateway's own connections: a drive notification to
-/// the drive's subscribers, a tenant-wide one to every device of the tenant. The bus hands over each shard's
-/// notifications one at a time, so every connection gets its tenant's notifications in seq order. SignalR
-/// serializes each notification once per protocol for the whole group. A connection that is replaying history
-/// (<see cref="ResumingConnections"/>) is left out and gets the notification kept for after its replay.
+/// the drive's subscribers, a tenant-wide one to every subscribed device of the tenant. The bus hands over each
+/// shard's notifications one at a time, so every connection gets its tenant's notifications in seq order. Each
+/// notification is serialized once per protocol and put in each member's <see cref="SendQueue"/> without waiting
+/// for any device. A connection that is replaying history keeps the notification for after its replay.
 /// </summary>
 /// <remarks>
 /// Pub/sub is at most once: while this gateway's subscription is being restored (Redis came back) it can miss
@@ -25,9 +25,7 @@ namespace Odin.Gateway.Hub;
 internal sealed partial class NotificationFanout(
     INotificationBus bus,
     INotificationHistory history,
-    IHubContext<DeviceHub, IDeviceClient> hub,
     LocalConnections connections,
-    ResumingConnections resuming,
     ShardGate gate,
     GatewayMetrics metrics,
     IServiceProvider services,
@@ -68,22 +66,24 @@ internal sealed partial class NotificationFanout(
             await FillGapAsync(envelope.TenantId, newest, envelope.Seq);
         }
 
-        await SendAsync(envelope);
+        Send(envelope);
         _newest[envelope.TenantId] = envelope.Seq;
     }
 
-    private async Task SendAsync(NotificationEnvelope envelope)
+    private void Send(NotificationEnvelope envelope)
     {
         var group = envelope.DriveId is { } driveId ? HubGroups.Drive(envelope.TenantId, driveId) : HubGroups.Tenant(envelope.TenantId);
-        var members = connections.Members(group);
-        if (members == 0)
+        SerializedHubMessage? message = null;
+        var delivered = 0;
+        foreach (var member in connections.Members(group))
         {
-            return;
+            if (!member.TryBuffer(envelope) && member.Queue.TrySend(message ??= DeviceMessages.Notification(envelope)))
+            {
+                delivered++;
+            }
         }
 
-        var kept = resuming.Of(envelope.TenantId).Where(c => c.Receives(envelope) && c.TryBuffer(envelope)).Select(c => c.ConnectionId).ToList();
-        await (kept.Count == 0 ? hub.Clients.Group(group) : hub.Clients.GroupExcept(group, kept)).Notification(envelope);
-        metrics.Delivered(members - kept.Count);
+        metrics.Delivered(delivered);
     }
 
     /// <summary>Sends the notifications after <paramref name="newest"/> and before <paramref name="before"/> from the history.</summary>
@@ -94,9 +94,10 @@ internal sealed partial class NotificationFanout(
         var read = await history.ReadAsync(tenantId, epoch, newest);
         if (!read.Covered)
         {
-            if (connections.Members(HubGroups.Tenant(tenantId)) > 0)
+            var resync = DeviceMessages.Resync($"Notifications after seq {newest} were missed and are no longer in the history: re-read /changes from your cursor.");
+            foreach (var member in connections.Members(HubGroups.Tenant(tenantId)))
             {
-                await hub.Clients.Group(HubGroups.Tenant(tenantId)).Resync($"Notifications after seq {newest} were missed and are no longer in the history: re-read /changes from your cursor.");
+                member.Queue.TrySend(resync);
             }
 
             return;
@@ -104,7 +105,7 @@ internal sealed partial class NotificationFanout(
 
         foreach (var missed in read.Entries.Where(n => n.Seq < before))
         {
-            await SendAsync(missed);
+            Send(missed);
             _newest[tenantId] = missed.Seq;
         }
     }
@@ -117,7 +118,7 @@ internal sealed partial class NotificationFanout(
             await Task.Delay(TimeSpan.FromMilliseconds(500), time, stoppingToken); // let the subscriptions be restored first
             foreach (var (tenantId, newest) in _newest.ToArray())
             {
-                if (connections.Members(HubGroups.Tenant(tenantId)) == 0)
+                if (!connections.HasMembers(HubGroups.Tenant(tenantId)))
                 {
                     continue;
                 }

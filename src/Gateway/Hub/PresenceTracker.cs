@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
 using Odin.Shared.Presence;
@@ -17,7 +16,7 @@ namespace Odin.Gateway.Hub;
 /// device's own.
 /// </summary>
 internal sealed partial class PresenceTracker(
-    IPresenceRegistry registry, IPubSubBroker broker, LocalConnections connections, IHubContext<DeviceHub, IDeviceClient> hub,
+    IPresenceRegistry registry, IPubSubBroker broker, LocalConnections connections,
     IOptions<GatewayOptions> options, TimeProvider time, ILogger<PresenceTracker> logger) : BackgroundService
 {
     public const string Topic = "presence";
@@ -49,20 +48,20 @@ internal sealed partial class PresenceTracker(
         }
     }
 
-    private async Task TellLocalDevicesAsync(string message)
+    private Task TellLocalDevicesAsync(string message)
     {
         if (JsonSerializer.Deserialize<PresenceChange>(message) is not { } change)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        var group = HubGroups.Tenant(change.TenantId);
-        if (connections.Members(group) == 0)
+        var others = connections.OfTenant(change.TenantId).Where(c => c.Identity.DeviceId != change.DeviceId).ToList();
+        if (others.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        await hub.Clients.GroupExcept(group, connections.ConnectionIdsOf(change.DeviceId)).Notification(new NotificationEnvelope
+        var notification = DeviceMessages.Notification(new NotificationEnvelope
         {
             Id = Guid.NewGuid(),
             Seq = 0,
@@ -71,6 +70,12 @@ internal sealed partial class PresenceTracker(
             At = time.GetUtcNow().ToUnixTimeMilliseconds(),
             Data = JsonSerializer.Serialize(new { deviceId = change.DeviceId }, JsonSerializerOptions.Web),
         });
+        foreach (var other in others)
+        {
+            other.Queue.TrySend(notification);
+        }
+
+        return Task.CompletedTask;
     }
 
     private async Task RefreshPeriodicallyAsync(CancellationToken stoppingToken)
@@ -80,7 +85,7 @@ internal sealed partial class PresenceTracker(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var byTenant = connections.All.Select(DeviceConnection.Find).OfType<DeviceConnection>().GroupBy(c => c.Identity.TenantId);
+                var byTenant = connections.All.GroupBy(c => c.Identity.TenantId);
                 foreach (var tenant in byTenant)
                 {
                     try

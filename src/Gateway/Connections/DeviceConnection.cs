@@ -1,22 +1,25 @@
 using Microsoft.AspNetCore.SignalR;
-using Odin.Gateway.Connections;
 using Odin.Shared.Auth;
 using Odin.Shared.Realtime;
 
-namespace Odin.Gateway.Hub;
+namespace Odin.Gateway.Connections;
 
 /// <summary>What the gateway remembers about one device connection, kept in <see cref="HubCallerContext.Items"/>.</summary>
-internal sealed class DeviceConnection(string connectionId, DeviceIdentity identity, CallBudget budget)
+internal sealed class DeviceConnection(HubConnectionContext context, DeviceIdentity identity, CallBudget budget, SlowConsumers slowConsumers)
 {
     private const string ItemKey = "odin.device";
     private readonly HashSet<Guid> _subscriptions = [];
     private List<NotificationEnvelope>? _resumeBuffer;
+    private bool _live;
 
-    public string ConnectionId { get; } = connectionId;
+    public string ConnectionId => context.ConnectionId;
 
     public DeviceIdentity Identity { get; } = identity;
 
     public CallBudget Budget { get; } = budget;
+
+    /// <summary>Everything sent to this device after admission goes through here, in order.</summary>
+    public SendQueue Queue { get; } = new(context, slowConsumers);
 
     /// <summary>Drives this connection is subscribed to (a copy: the fan-out reads them concurrently).</summary>
     public IReadOnlyCollection<Guid> Subscriptions
@@ -30,14 +33,6 @@ internal sealed class DeviceConnection(string connectionId, DeviceIdentity ident
         }
     }
 
-    public static DeviceConnection? Find(HubCallerContext context) =>
-        context.Items.TryGetValue(ItemKey, out var value) ? value as DeviceConnection : null;
-
-    public static DeviceConnection Of(HubCallerContext context) =>
-        Find(context) ?? throw new HubException("The connection is not authenticated as a device.");
-
-    public void AttachTo(HubCallerContext context) => context.Items[ItemKey] = this;
-
     public int SubscriptionCount
     {
         get
@@ -46,6 +41,39 @@ internal sealed class DeviceConnection(string connectionId, DeviceIdentity ident
             {
                 return _subscriptions.Count;
             }
+        }
+    }
+
+    /// <summary>Whether the connection has answered a <c>Subscribe</c> and so receives its identity's notifications.</summary>
+    public bool IsLive
+    {
+        get
+        {
+            lock (_subscriptions)
+            {
+                return _live;
+            }
+        }
+    }
+
+    public static DeviceConnection? Find(HubCallerContext context) =>
+        context.Items.TryGetValue(ItemKey, out var value) ? value as DeviceConnection : null;
+
+    public static DeviceConnection Of(HubCallerContext context) =>
+        Find(context) ?? throw new HubException("The connection is not authenticated as a device.");
+
+    public void AttachTo(HubCallerContext context) => context.Items[ItemKey] = this;
+
+    public void Abort() => context.Abort();
+
+    /// <summary>True the first time: from now on the identity's notifications are for this connection.</summary>
+    public bool GoLive()
+    {
+        lock (_subscriptions)
+        {
+            var first = !_live;
+            _live = true;
+            return first;
         }
     }
 
@@ -85,14 +113,33 @@ internal sealed class DeviceConnection(string connectionId, DeviceIdentity ident
         }
     }
 
-    /// <summary>Keeps a live notification while resuming; false when not resuming (send it).</summary>
+    /// <summary>
+    /// Keeps a live notification while resuming; false when not resuming (send it). A connection that keeps more
+    /// than its send queue may hold is a slow consumer, closed as one.
+    /// </summary>
     public bool TryBuffer(NotificationEnvelope envelope)
     {
+        if (Volatile.Read(ref _resumeBuffer) is null)
+        {
+            return false; // the usual case, without the lock
+        }
+
         lock (_subscriptions)
         {
-            _resumeBuffer?.Add(envelope);
-            return _resumeBuffer is not null;
+            if (_resumeBuffer is null)
+            {
+                return false;
+            }
+
+            if (_resumeBuffer.Count < slowConsumers.Limit)
+            {
+                _resumeBuffer.Add(envelope);
+                return true;
+            }
         }
+
+        slowConsumers.Overflowed(ConnectionId, Queue);
+        return true;
     }
 
     /// <summary>Live again; returns what was kept meanwhile, in arrival (seq) order.</summary>
