@@ -30,7 +30,8 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>The API as a client sees it: through HAProxy.</summary>
     public OdinApi CreateApi() => new(new HttpClient { BaseAddress = Haproxy.BaseAddress });
 
-    public static async Task<ProcessCluster> StartAsync(RedisServer redis, PostgresServer postgres)
+    /// <param name="settings">Environment for every Hosting and Gateway process, over the cluster's own.</param>
+    public static async Task<ProcessCluster> StartAsync(RedisServer redis, PostgresServer postgres, IReadOnlyDictionary<string, string>? settings = null)
     {
         var folder = Directory.CreateTempSubdirectory("odin-processes-").FullName;
         var haproxyPort = FreePort.Next(); // chosen first: the instances send peer calls through it
@@ -41,6 +42,10 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Odin__Redis__Configuration"] = redis.ConnectionString,
             ["Odin__Redis__ChannelPrefix"] = $"odin-{Guid.NewGuid():N}",
         };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            common[name] = value;
+        }
         var hostingEnvironment = new Dictionary<string, string>(common)
         {
             ["Odin__Database__Provider"] = "Postgres",

@@ -146,9 +146,10 @@ internal sealed class OdinGatewayTarget : BenchTarget
         _issuer = new DeviceTokenIssuer(key, new GeneratedTenantDeviceKeys(), Options.Create(new AuthOptions()), TimeProvider.System);
     }
 
-    public static Guid Tenant { get; } = Guid.NewGuid();
+    /// <summary>A new identity per target: every round numbers its notifications from 1 on one Redis, whose history outlives the round.</summary>
+    public Guid Tenant { get; } = Guid.NewGuid();
 
-    public static Guid Drive { get; } = Guid.NewGuid();
+    public Guid Drive { get; } = Guid.NewGuid();
 
     public override string Name => _history ? "odin-gateway" : "odin-gateway-no-history";
 

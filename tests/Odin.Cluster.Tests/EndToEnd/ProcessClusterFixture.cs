@@ -3,7 +3,7 @@ using Odin.Testing;
 namespace Odin.Cluster.Tests.EndToEnd;
 
 /// <summary>Real servers and a real process cluster, owned by one test class (the tests in it may break things).</summary>
-public sealed class ProcessClusterFixture : IAsyncLifetime
+public class ProcessClusterFixture : IAsyncLifetime
 {
     private readonly PostgresServer _postgres = new();
 
@@ -11,10 +11,13 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
 
     public ProcessCluster Cluster { get; private set; } = null!;
 
+    /// <summary>Environment for every process of the cluster, over its defaults.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
     public async Task InitializeAsync()
     {
         await Task.WhenAll(Redis.InitializeAsync(), _postgres.InitializeAsync());
-        Cluster = await ProcessCluster.StartAsync(Redis, _postgres);
+        Cluster = await ProcessCluster.StartAsync(Redis, _postgres, Settings);
     }
 
     public async Task DisposeAsync()

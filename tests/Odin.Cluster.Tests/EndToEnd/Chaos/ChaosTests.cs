@@ -1,0 +1,133 @@
+using Odin.Testing;
+using Xunit.Abstractions;
+
+namespace Odin.Cluster.Tests.EndToEnd.Chaos;
+
+/// <summary>
+/// The faults an operator sees, each under steady load (200 devices of 4 identities behind HAProxy, about 200
+/// writes a second): afterwards every device has processed exactly the seqs of its drives, in order, once each,
+/// and nothing of another identity. Each test leaves the cluster whole for the next.
+/// </summary>
+public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ChaosClusterFixture>
+{
+    private const int Tenants = 4;
+    private const int DevicesPerTenant = 50;
+    private const int WritesPerSecond = 200;
+
+    [Fact]
+    public async Task A_gateway_killed_with_SIGKILL()
+    {
+        var cluster = fixture.Cluster;
+        await using var load = await StartAsync(jsDevicesPerTenant: 1); // the official JavaScript client too
+        var victim = cluster.Gateways[0];
+        victim.Kill();
+        load.Log("gateway 0 killed");
+        await load.WriteMoreAsync(300, "with one gateway");
+        await victim.StartAsync();
+        await Eventually.TrueAsync(victim.IsReadyAsync, "the gateway to be ready again");
+        await load.WriteMoreAsync(100, "after the gateway came back");
+        await load.StopWritingAsync();
+
+        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
+        Assert.All(load.Tenants.SelectMany(t => t.Devices).SelectMany(d => d.Device.Resumes), r => Assert.True(r.Recovered));
+    }
+
+    [Fact]
+    public async Task A_gateway_stopped_with_SIGTERM()
+    {
+        var cluster = fixture.Cluster;
+        await using var load = await StartAsync();
+        var victim = cluster.Gateways[1];
+        var exited = await victim.TerminateAsync(TimeSpan.FromSeconds(40));
+        load.Log($"gateway 1 drained and exited in {exited?.TotalMilliseconds:F0} ms");
+        Assert.NotNull(exited);
+        await load.WriteMoreAsync(200, "with one gateway");
+        await victim.StartAsync();
+        await Eventually.TrueAsync(victim.IsReadyAsync, "the gateway to be ready again");
+        await load.WriteMoreAsync(100, "after the gateway came back");
+        await load.StopWritingAsync();
+
+        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
+    }
+
+    [Fact]
+    public async Task Redis_restarted()
+    {
+        var cluster = fixture.Cluster;
+        await using var load = await StartAsync();
+        fixture.Redis.Kill();
+        load.Log("Redis killed");
+        await load.WriteMoreAsync(200, "while Redis is down (their notifications wait in the outbox)");
+        await fixture.Redis.StartAsync();
+        await Eventually.TrueAsync(async () => (await Task.WhenAll(cluster.Gateways.Select(g => g.IsReadyAsync()))).All(r => r),
+            "both gateways to report ready again", TimeSpan.FromSeconds(30));
+        load.Log("Redis back");
+        await load.WriteMoreAsync(200, "after Redis came back");
+        await load.StopWritingAsync();
+
+        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
+    }
+
+    [Fact]
+    public async Task A_Hosting_instance_killed_with_SIGKILL()
+    {
+        var cluster = fixture.Cluster;
+        await using var load = await StartAsync();
+        var victim = cluster.Hosting[0];
+        victim.Kill();
+        load.Log("Hosting instance 0 killed");
+        await load.WriteMoreAsync(300, "with one Hosting instance");
+        await victim.StartAsync();
+        await Eventually.TrueAsync(victim.IsReadyAsync, "the Hosting instance to be ready again");
+        await load.WriteMoreAsync(100, "after the instance came back");
+        await load.StopWritingAsync();
+
+        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
+    }
+
+    [Fact]
+    public async Task A_device_away_longer_than_the_history_is_told_to_resync_and_rereads_the_changes()
+    {
+        await using var load = await StartAsync();
+        var tenant = load.Tenants[0];
+        var (away, drives, token) = tenant.Devices.First(d => d.Drives.Length == 2);
+        var (cursor, epoch) = (away.Cursor, away.Epoch);
+        var before = away.Processed;
+        await away.DisposeAsync();
+        var target = tenant.Files.Count + ChaosClusterFixture.HistoryLength + 50;
+        await Eventually.TrueAsync(() => tenant.Files.Count >= target, "more writes to the identity than its history holds", TimeSpan.FromSeconds(60));
+
+        // Back, through any gateway: the history no longer reaches its cursor, so it is told to re-read.
+        await using var back = await NotificationRecorder.ConnectAsync(fixture.Cluster.Haproxy.HubUrl, token, messagePack: false, reconnect: true);
+        var resumed = await back.ResumeAsync(cursor, epoch, drives);
+        Assert.False(resumed.Recovered);
+        await Eventually.TrueAsync(() => back.Resyncs.Count == 1, "the Resync message");
+        var reread = new List<long>();
+        foreach (var drive in drives)
+        {
+            reread.AddRange((await tenant.Tenant.ChangesAsync(drive)).Select(c => c.GetProperty("seq").GetInt64()).Where(s => s > cursor));
+        }
+
+        await load.WriteMoreAsync(100, "after the device came back");
+        await load.StopWritingAsync();
+        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync(except: new HashSet<NotificationRecorder> { away });
+
+        // What it had, what it re-read and what came live after: every seq of its drives, none missing.
+        var seqs = await tenant.SeqsByDriveAsync();
+        var expected = drives.SelectMany(d => seqs[d].Values).Order().ToList();
+        await Eventually.TrueAsync(() => before.Concat(reread).Concat(back.Processed).Distinct().Count(expected.Contains) == expected.Count,
+            "the device to have every seq of its drives");
+        Assert.Equal(expected, before.Concat(reread).Concat(back.Processed).Where(expected.Contains).Distinct().Order());
+        Assert.Equal(back.Processed.Order(), back.Processed); // live, in order
+        Assert.DoesNotContain(back.Received, n => n.Seq <= cursor); // no replay of what it had
+    }
+
+    private async Task<SteadyLoad> StartAsync(int jsDevicesPerTenant = 0)
+    {
+        var load = await SteadyLoad.ConnectAsync(fixture.Cluster, Tenants, DevicesPerTenant, jsDevicesPerTenant, output);
+        load.Log($"{Tenants * (DevicesPerTenant + jsDevicesPerTenant)} devices connected");
+        load.StartWriting(WritesPerSecond);
+        await load.WriteMoreAsync(200, "before the fault");
+        return load;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using Odin.Testing;
+
+namespace Odin.Cluster.Tests.EndToEnd.Chaos;
+
+/// <summary>One identity of a <see cref="SteadyLoad"/>: two drives, its devices, and every file written to it.</summary>
+internal sealed class LoadedTenant(TenantHandle tenant, Guid[] drives)
+{
+    public TenantHandle Tenant { get; } = tenant;
+
+    public Guid[] Drives { get; } = drives;
+
+    /// <summary>.NET devices (JSON and MessagePack), each subscribed to one drive or both.</summary>
+    public List<(NotificationRecorder Device, Guid[] Drives, string Token)> Devices { get; } = [];
+
+    /// <summary>Devices on the official JavaScript client, each subscribed to one drive.</summary>
+    public List<(JsDevice Device, Guid Drive)> JsDevices { get; } = [];
+
+    /// <summary>Every file written (or being written) and its drive.</summary>
+    public ConcurrentDictionary<Guid, Guid> Files { get; } = new();
+
+    /// <summary>The seq of every file written, by drive, from the drives' changes feeds (read once writing stopped).</summary>
+    public async Task<Dictionary<Guid, Dictionary<Guid, long>>> SeqsByDriveAsync()
+    {
+        var byDrive = new Dictionary<Guid, Dictionary<Guid, long>>();
+        foreach (var drive in Drives)
+        {
+            var changes = await Tenant.ChangesAsync(drive);
+            byDrive[drive] = changes.ToDictionary(c => c.GetProperty("fileId").GetGuid(), c => c.GetProperty("seq").GetInt64());
+        }
+
+        return byDrive;
+    }
+
+    /// <summary>Creates <paramref name="file"/> in <paramref name="drive"/>, trying again through failures until the server has it.</summary>
+    public async Task WriteAsync(Guid drive, Guid file)
+    {
+        Files[file] = drive;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            try
+            {
+                using var response = await Tenant.PutFileAsync(drive, file);
+                // 428: it exists already, so an attempt that failed on the way back (an instance killed) did write it.
+                if (response.StatusCode is System.Net.HttpStatusCode.Created or System.Net.HttpStatusCode.PreconditionRequired)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // the instance behind HAProxy died mid-request: try again
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token); // a client's pause before trying again
+        }
+    }
+}
