@@ -20,6 +20,7 @@ try
         "cache" => await CacheCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "jobs" => await JobsCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "peer" => await PeerCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        "resume" => await Odin.LoadTest.Resume.ResumeCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         _ => Usage(),
     };
 }
@@ -37,5 +38,6 @@ static int Usage()
     Console.Error.WriteLine($"       Odin.LoadTest {CacheCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {JobsCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {PeerCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {Odin.LoadTest.Resume.ResumeCommand.Usage}");
     return 2;
 }

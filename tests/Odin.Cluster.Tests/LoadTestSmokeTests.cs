@@ -31,6 +31,13 @@ public sealed class LoadTestSmokeTests
     }
 
     [Fact]
+    public async Task A_small_resume_benchmark_moves_every_device_to_the_other_gateway_without_losing_anything()
+    {
+        // Non-zero: a device did not resume, or lost or skipped a notification.
+        Assert.Equal(0, await Odin.LoadTest.Resume.ResumeCommand.RunAsync(new Arguments(["--devices", "50", "--rate", "10"]), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_small_cache_benchmark_runs_hit_paths_and_cross_instance_invalidation()
     {
         Assert.Equal(0, await CacheCommand.RunAsync(new Arguments(["--hits", "1000", "--rounds", "1", "--samples", "20"]), CancellationToken.None));

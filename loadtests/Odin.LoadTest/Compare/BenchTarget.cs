@@ -53,6 +53,13 @@ internal abstract class BenchTarget : IAsyncDisposable
         }
     }
 
+    /// <summary>kill -9: the server dies with its connections open.</summary>
+    public void Kill()
+    {
+        _process?.Kill();
+        _process?.WaitForExit(10_000);
+    }
+
     /// <summary>The program, its arguments and environment.</summary>
     protected abstract void Configure(ProcessStartInfo start, string redis);
 

@@ -54,7 +54,7 @@ internal static class Scenario
         }
 
         var burstTarget = (long)options.BurstMessages;
-        await WaitAsync(() => clients.All(c => c.Received >= burstTarget), TimeSpan.FromSeconds(60));
+        await Waiting.UntilAsync(() => clients.All(c => c.Received >= burstTarget), TimeSpan.FromSeconds(60));
         var burstRate = (double)options.BurstMessages * options.Devices / clock.Elapsed.TotalSeconds;
         progress($"{target.Name}: burst {burstRate:F0} deliveries/s");
 
@@ -80,7 +80,7 @@ internal static class Scenario
         }
 
         var expected = burstTarget + pacedMessages;
-        await WaitAsync(() => clients.All(c => c.Received >= expected), TimeSpan.FromSeconds(30));
+        await Waiting.UntilAsync(() => clients.All(c => c.Received >= expected), TimeSpan.FromSeconds(30));
         var lost = clients.Sum(c => Math.Max(0, expected - c.Received));
         var result = new TargetResult(
             target.Name, clients.Length, connectsPerSecond, kibPerConnection, burstRate,
@@ -91,14 +91,5 @@ internal static class Scenario
         }
 
         return result;
-    }
-
-    private static async Task WaitAsync(Func<bool> done, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!done() && deadline.Elapsed < timeout)
-        {
-            await Task.Delay(10);
-        }
     }
 }

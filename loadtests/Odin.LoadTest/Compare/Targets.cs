@@ -130,7 +130,8 @@ internal sealed class PlainSignalRTarget : BenchTarget
 /// <summary>(c) The Odin gateway: device tokens, subscriptions, seq, the notification bus.</summary>
 internal sealed class OdinGatewayTarget : BenchTarget
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("odin-bench-").FullName;
+    private readonly string _folder;
+    private readonly bool _ownsFolder;
     private readonly RedisNotificationBus _bus;
     private readonly DeviceTokenIssuer _issuer;
     private readonly bool _history;
@@ -139,17 +140,33 @@ internal sealed class OdinGatewayTarget : BenchTarget
     /// <param name="history">Append each notification to its identity's history as it is published (Odin's default).</param>
     public OdinGatewayTarget(IConnectionMultiplexer redis, bool history = true)
     {
+        _folder = Directory.CreateTempSubdirectory("odin-bench-").FullName;
+        _ownsFolder = true;
         _history = history;
         var names = new RedisNames(ChannelPrefix);
         _bus = new RedisNotificationBus(redis, names, new RedisNotificationHistory(redis, names, Options.Create(new HistoryOptions { Enabled = history }), TimeProvider.System));
         var key = SigningKey.Load(Path.Combine(_folder, "key.pem"), createIfMissing: true);
         _issuer = new DeviceTokenIssuer(key, new GeneratedTenantDeviceKeys(), Options.Create(new AuthOptions()), TimeProvider.System);
+        Tenant = Guid.NewGuid();
+        Drive = Guid.NewGuid();
     }
 
-    /// <summary>A new identity per target: every round numbers its notifications from 1 on one Redis, whose history outlives the round.</summary>
-    public Guid Tenant { get; } = Guid.NewGuid();
+    private OdinGatewayTarget(OdinGatewayTarget first)
+    {
+        (_folder, _ownsFolder, _bus, _issuer, _history, _tokens) = (first._folder, false, first._bus, first._issuer, first._history, first._tokens);
+        (Tenant, Drive) = (first.Tenant, first.Drive);
+    }
 
-    public Guid Drive { get; } = Guid.NewGuid();
+    /// <summary>
+    /// A new identity per target: every round numbers its notifications from 1 on one Redis, whose history
+    /// outlives the round.
+    /// </summary>
+    public Guid Tenant { get; }
+
+    public Guid Drive { get; }
+
+    /// <summary>A second gateway of the same installation: it trusts the same key, so the same devices can move to it.</summary>
+    public OdinGatewayTarget Twin() => new(this);
 
     public override string Name => _history ? "odin-gateway" : "odin-gateway-no-history";
 
@@ -172,10 +189,15 @@ internal sealed class OdinGatewayTarget : BenchTarget
         _tokens = [.. Enumerable.Range(0, devices).Select(_ => _issuer.IssueAsync(new DeviceIdentity(
             Tenant, "bench.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission> { [Drive] = DrivePermission.Read })).GetAwaiter().GetResult().Token)];
 
+    public string HubUrl => $"{BaseUrl}/hubs/device";
+
+    /// <summary>Device <paramref name="device"/>'s token (minted by <see cref="Prepare"/> of the first gateway).</summary>
+    public string Token(int device) => _tokens[device];
+
     public override async Task<BenchClient> ConnectAsync(int device, bool messagePack)
     {
         var token = _tokens[device];
-        var connection = DeviceConnection.Build($"http://127.0.0.1:{Port}/hubs/device", () => Task.FromResult<string?>(token), messagePack);
+        var connection = DeviceConnection.Build(HubUrl, () => Task.FromResult<string?>(token), messagePack);
         var client = new HubClient(connection);
         await connection.StartAsync();
         var result = await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [Drive] });
@@ -188,7 +210,10 @@ internal sealed class OdinGatewayTarget : BenchTarget
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
+        if (_ownsFolder)
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
     }
 }
 

@@ -22,13 +22,7 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
         var victim = cluster.Gateways[0];
         victim.Kill();
         load.Log("gateway 0 killed");
-        await load.WriteMoreAsync(300, "with one gateway");
-        await victim.StartAsync();
-        await Eventually.TrueAsync(victim.IsReadyAsync, "the gateway to be ready again");
-        await load.WriteMoreAsync(100, "after the gateway came back");
-        await load.StopWritingAsync();
-
-        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
+        await WithoutThenBackAsync(load, victim);
         Assert.All(load.Tenants.SelectMany(t => t.Devices).SelectMany(d => d.Device.Resumes), r => Assert.True(r.Recovered));
     }
 
@@ -41,13 +35,7 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
         var exited = await victim.TerminateAsync(TimeSpan.FromSeconds(40));
         load.Log($"gateway 1 drained and exited in {exited?.TotalMilliseconds:F0} ms");
         Assert.NotNull(exited);
-        await load.WriteMoreAsync(200, "with one gateway");
-        await victim.StartAsync();
-        await Eventually.TrueAsync(victim.IsReadyAsync, "the gateway to be ready again");
-        await load.WriteMoreAsync(100, "after the gateway came back");
-        await load.StopWritingAsync();
-
-        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
+        await WithoutThenBackAsync(load, victim);
     }
 
     [Fact]
@@ -76,13 +64,7 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
         var victim = cluster.Hosting[0];
         victim.Kill();
         load.Log("Hosting instance 0 killed");
-        await load.WriteMoreAsync(300, "with one Hosting instance");
-        await victim.StartAsync();
-        await Eventually.TrueAsync(victim.IsReadyAsync, "the Hosting instance to be ready again");
-        await load.WriteMoreAsync(100, "after the instance came back");
-        await load.StopWritingAsync();
-
-        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
+        await WithoutThenBackAsync(load, victim);
     }
 
     [Fact]
@@ -120,6 +102,17 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
         Assert.Equal(expected, before.Concat(reread).Concat(back.Processed).Where(expected.Contains).Distinct().Order());
         Assert.Equal(back.Processed.Order(), back.Processed); // live, in order
         Assert.DoesNotContain(back.Received, n => n.Seq <= cursor); // no replay of what it had
+    }
+
+    /// <summary>The load goes on without <paramref name="victim"/>, then with it started again; then every device is checked.</summary>
+    private static async Task WithoutThenBackAsync(SteadyLoad load, ProcessHost victim)
+    {
+        await load.WriteMoreAsync(300, $"without {victim.Name}");
+        await victim.StartAsync();
+        await Eventually.TrueAsync(victim.IsReadyAsync, $"{victim.Name} to be ready again");
+        await load.WriteMoreAsync(100, $"after {victim.Name} came back");
+        await load.StopWritingAsync();
+        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
     }
 
     private async Task<SteadyLoad> StartAsync(int jsDevicesPerTenant = 0)

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using Odin.LoadTest.Compare;
+using Odin.Shared.Realtime;
+using StackExchange.Redis;
+
+namespace Odin.LoadTest.Resume;
+
+/// <summary>
+/// <c>resume</c>: how long N devices take to reconnect and resume after their gateway is killed. Two Odin
+/// gateways on one Redis; N devices connect to the first (the time this takes is the baseline) while
+/// notifications are published at a steady rate; the first gateway is killed (-9); every device connects to the
+/// second and resumes from its last seq. Reports the time until the last device resumed, per-device
+/// percentiles, and whether every device then has every notification exactly once, in order.
+/// </summary>
+public static class ResumeCommand
+{
+    public const string Usage = "resume [--devices 5000] [--rate 2] [--jitter-ms 0] [--protocol json|msgpack]";
+
+    public static async Task<int> RunAsync(Arguments args, CancellationToken cancellationToken)
+    {
+        var count = int.Parse(args.Optional("devices", "5000"), CultureInfo.InvariantCulture);
+        var perSecond = double.Parse(args.Optional("rate", "2"), CultureInfo.InvariantCulture);
+        var jitter = TimeSpan.FromMilliseconds(int.Parse(args.Optional("jitter-ms", "0"), CultureInfo.InvariantCulture));
+        var messagePack = args.Optional("protocol", "json") == "msgpack";
+
+        await using var redis = await LocalRedis.StartAsync();
+        using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        await using var first = new OdinGatewayTarget(multiplexer);
+        first.Prepare(count);
+        await using var second = first.Twin();
+        await Task.WhenAll(first.StartAsync(redis.Configuration), second.StartAsync(redis.Configuration));
+
+        var devices = Enumerable.Range(0, count).Select(i => new ResumingDevice(first.Token(i), first.Drive, messagePack)).ToArray();
+        var clock = Stopwatch.StartNew();
+        using (var gate = new SemaphoreSlim(64))
+        {
+            await Task.WhenAll(devices.Select(async device =>
+            {
+                await gate.WaitAsync(cancellationToken);
+                try
+                {
+                    await device.ConnectAsync(first.HubUrl);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        var connectTime = clock.Elapsed;
+        Console.WriteLine($"{count} devices connected to gateway 1 in {connectTime.TotalSeconds:F2} s ({count / connectTime.TotalSeconds:F0}/s)");
+
+        using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var published = 0L;
+        var publisher = PublishAsync(first, perSecond, () => Interlocked.Increment(ref published), publishing.Token);
+        await Waiting.UntilAsync(() => devices.All(d => d.LastSeq >= 5), TimeSpan.FromSeconds(30)); // live traffic flowing everywhere
+
+        var sinceKill = new Stopwatch();
+        foreach (var device in devices)
+        {
+            device.MoveOnClose(second.HubUrl, sinceKill, jitter);
+        }
+
+        sinceKill.Start();
+        first.Kill();
+        Console.WriteLine($"gateway 1 killed at seq {Interlocked.Read(ref published)}");
+        await Waiting.UntilAsync(() => devices.All(d => d.ResumedAfter is not null), TimeSpan.FromMinutes(3));
+        var resumed = devices.Where(d => d.ResumedAfter is not null).Select(d => d.ResumedAfter!.Value.TotalMilliseconds).Order().ToArray();
+        var allResumed = resumed.Length == count ? TimeSpan.FromMilliseconds(resumed[^1]) : (TimeSpan?)null;
+
+        // Keep publishing a little, stop, and let every device catch up.
+        var atResume = Interlocked.Read(ref published);
+        await Waiting.UntilAsync(() => Interlocked.Read(ref published) >= atResume + (long)Math.Ceiling(perSecond * 2), TimeSpan.FromSeconds(30));
+        await publishing.CancelAsync();
+        await publisher;
+        var last = Interlocked.Read(ref published);
+        await Waiting.UntilAsync(() => devices.All(d => d.LastSeq >= last), TimeSpan.FromSeconds(60));
+
+        Console.WriteLine();
+        Console.WriteLine($"| {count} devices, {(messagePack ? "MessagePack" : "JSON")}, {perSecond}/s published | value |");
+        Console.WriteLine("|---|---:|");
+        Console.WriteLine($"| connect + subscribe, all devices (baseline) | {connectTime.TotalSeconds:F2} s |");
+        Console.WriteLine($"| kill → every device reconnected and resumed | {(allResumed is { } t ? $"{t.TotalSeconds:F2} s" : $"{resumed.Length} of {count} only")} |");
+        Console.WriteLine($"| resume / connect | {(allResumed is { } r ? $"{r / connectTime:F2}" : "—")} |");
+        Console.WriteLine($"| per device p50 / p99 | {Percentile(resumed, 50):F0} / {Percentile(resumed, 99):F0} ms |");
+        Console.WriteLine($"| recovered from the history | {devices.Count(d => d.Recovered)} of {count} |");
+        Console.WriteLine($"| connect attempts per device, most | {devices.Max(d => d.Attempts)} |");
+        Console.WriteLine($"| notifications published | {last} |");
+        Console.WriteLine($"| devices missing any at the end | {devices.Count(d => d.LastSeq < last)} |");
+        Console.WriteLine($"| gaps (lost) / repeats dropped | {devices.Sum(d => d.Gaps)} / {devices.Sum(d => d.Repeats)} |");
+
+        foreach (var device in devices)
+        {
+            await device.DisposeAsync();
+        }
+
+        return allResumed is not null && devices.All(d => d.LastSeq >= last && d.Gaps == 0) ? 0 : 1;
+    }
+
+    private static async Task PublishAsync(OdinGatewayTarget target, double perSecond, Func<long> next, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / perSecond));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var seq = next();
+                await target.PublishAsync(new NotificationEnvelope
+                {
+                    Id = Guid.NewGuid(), Seq = seq, Type = NotificationTypes.FileModified, TenantId = Guid.Empty, DriveId = Guid.Empty,
+                    FileId = Guid.NewGuid(), VersionTag = "0123456789abcdef0123456789abcdef", At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                });
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped
+        }
+    }
+
+    private static double Percentile(double[] sorted, double percentile) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percentile / 100 * sorted.Length) - 1)];
+}
