@@ -19,7 +19,7 @@ public sealed record IssuedCertificate(string ChainPem, byte[] PrivateKeyPkcs8, 
 public sealed partial class AcmeClient(HttpClient http, Uri directoryUrl, AccountKey account, Http01Challenges challenges, AcmeOptions options,
     TimeProvider time, ILogger<AcmeClient> logger)
 {
-    private const int MaxBadNonceRetries = 5;
+    private const int MaxBadNonceRetries = 10; // each costs one request; a CA may refuse several nonces in a row
     private static readonly TimeSpan DefaultPoll = TimeSpan.FromMilliseconds(500);
     private readonly SemaphoreSlim _accountGate = new(1, 1);
     private JsonElement _directory;

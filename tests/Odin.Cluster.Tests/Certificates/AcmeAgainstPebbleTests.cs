@@ -6,7 +6,7 @@ using Odin.Testing;
 namespace Odin.Cluster.Tests.Certificates;
 
 /// <summary>
-/// One Odin node issuing certificates from a real pebble that validates HTTP-01 against that node, with half of
+/// One Odin node issuing certificates from a real pebble that validates HTTP-01 against that node, with 30 % of
 /// all valid nonces refused as <c>badNonce</c> (pebble's own fault injection), so every issuance here also proves
 /// the client retries them.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class AcmeAgainstPebbleTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _pebble = await PebbleServer.StartAsync(validationPort: _httpPort, nonceRejectPercent: 50);
+        _pebble = await PebbleServer.StartAsync(validationPort: _httpPort, nonceRejectPercent: 30);
         _host = await OdinHost.StartAsync(new Dictionary<string, string?>
         {
             ["urls"] = $"http://127.0.0.1:{_httpPort};https://127.0.0.1:{_httpsPort}",
