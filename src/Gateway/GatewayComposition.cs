@@ -29,8 +29,9 @@ public static class GatewayComposition
         services.AddOdinClusterPrimitives(redis);
         services.AddOdinObservability(GatewayMetrics.MeterName);
         services.AddDeviceTokenAuthentication(HubPaths.Device);
+        // The device scheme is the only one and the default, so the policy names none: naming it would authenticate
+        // every connection a second time and keep a second principal for the connection's life.
         services.AddAuthorizationBuilder().AddPolicy(DeviceHub.AuthorizationPolicy, policy => policy
-            .AddAuthenticationSchemes(DeviceTokenAuthentication.Scheme)
             .RequireAuthenticatedUser()
             .RequireClaim(DeviceTokenClaims.TenantId));
         services.AddSingleton<LocalConnections>();

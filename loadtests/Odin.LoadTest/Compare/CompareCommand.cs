@@ -14,7 +14,7 @@ namespace Odin.LoadTest.Compare;
 public static class CompareCommand
 {
     public const string Usage =
-        "compare [--devices 1000] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--history on|both] [--out compare.json]";
+        "compare [--devices 1000] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--history on|both] [--gateway-env NAME=VALUE]... [--out compare.json]";
 
     // NaN stands for "not measured" (no gateway PIDs given, no latency recorded).
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -32,6 +32,9 @@ public static class CompareCommand
         var output = args.Optional("out", "compare.json");
         // "both": the Odin gateway once with its notification history and once without, to price the history.
         var historyBoth = args.Optional("history", "on") == "both";
+        // Settings for the Odin gateway process only (e.g. DOTNET_gcServer=0), to price them against the same baselines.
+        var gatewayEnvironment = args.All("gateway-env").Select(pair => pair.Split('=', 2)).ToDictionary(
+            pair => pair[0], pair => pair.Length == 2 ? pair[1] : throw new ArgumentException($"--gateway-env {pair[0]}: expected NAME=VALUE."));
 
         await using var redis = await LocalRedis.StartAsync();
         using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
@@ -43,11 +46,11 @@ public static class CompareCommand
             {
                 () => new RawTarget(multiplexer),
                 () => new PlainSignalRTarget(redis.Configuration),
-                () => new OdinGatewayTarget(multiplexer),
+                () => new OdinGatewayTarget(multiplexer) { Environment = gatewayEnvironment },
             };
             if (historyBoth)
             {
-                targets.Add(() => new OdinGatewayTarget(multiplexer, history: false));
+                targets.Add(() => new OdinGatewayTarget(multiplexer, history: false) { Environment = gatewayEnvironment });
             }
 
             foreach (var make in targets)

@@ -154,7 +154,7 @@ internal sealed class OdinGatewayTarget : BenchTarget
     private OdinGatewayTarget(OdinGatewayTarget first)
     {
         (_folder, _ownsFolder, _bus, _issuer, _history, _tokens) = (first._folder, false, first._bus, first._issuer, first._history, first._tokens);
-        (Tenant, Drive) = (first.Tenant, first.Drive);
+        (Tenant, Drive, Environment) = (first.Tenant, first.Drive, first.Environment);
     }
 
     /// <summary>
@@ -164,6 +164,9 @@ internal sealed class OdinGatewayTarget : BenchTarget
     public Guid Tenant { get; }
 
     public Guid Drive { get; }
+
+    /// <summary>More environment for the gateway process (<c>compare --gateway-env NAME=VALUE</c>), to price a setting.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>A second gateway of the same installation: it trusts the same key, so the same devices can move to it.</summary>
     public OdinGatewayTarget Twin() => new(this);
@@ -182,6 +185,10 @@ internal sealed class OdinGatewayTarget : BenchTarget
         start.Environment["Odin__Gateway__MaxConnectionsPerTenant"] = "1000000";
         // ...so presence events are off: each connect would reach every other benchmark device (see GatewayOptions).
         start.Environment["Odin__Gateway__PresenceEvents"] = "false";
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
         start.Environment["Logging__LogLevel__Default"] = "Warning";
     }
 

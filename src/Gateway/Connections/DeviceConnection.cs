@@ -18,6 +18,9 @@ internal sealed class DeviceConnection(HubConnectionContext context, DeviceIdent
 
     public CallBudget Budget { get; } = budget;
 
+    /// <summary>The recording of this connection in the presence registry (done alongside admission, not before it).</summary>
+    public Task PresenceRecorded { get; set; } = Task.CompletedTask;
+
     /// <summary>Everything sent to this device after admission goes through here, in order.</summary>
     public SendQueue Queue { get; } = new(context, slowConsumers);
 

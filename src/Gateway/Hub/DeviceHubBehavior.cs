@@ -63,7 +63,8 @@ internal sealed partial class DeviceHubBehavior(
         var connection = new DeviceConnection(DeviceLifetimeManager.Of(hub.Context), identity, budget, slowConsumers);
         connection.AttachTo(hub.Context);
         connections.Add(connection);
-        await presence.ConnectedAsync(connection);
+        // Not awaited: presence is best effort and the device need not wait for it; its disconnect waits instead.
+        connection.PresenceRecorded = presence.ConnectedAsync(connection);
     }
 
     public async Task OnDisconnectedAsync(Hub<IDeviceClient> hub, Exception? exception)
@@ -82,6 +83,7 @@ internal sealed partial class DeviceHubBehavior(
             }
 
             connections.Remove(connection);
+            await connection.PresenceRecorded; // so the removal cannot overtake the record
             await presence.DisconnectedAsync(connection);
         }
     }

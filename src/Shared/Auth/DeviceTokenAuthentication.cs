@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -34,6 +35,13 @@ public static class DeviceTokenAuthentication
 
                     return Task.CompletedTask;
                 },
+                // A hub connection keeps its principal for as long as it lives: keep only the device's claims,
+                // not the parsed token behind the handler's identity.
+                OnTokenValidated = context =>
+                {
+                    context.Principal = SlimPrincipal(context.Principal!);
+                    return Task.CompletedTask;
+                },
             };
         });
         services.AddOptions<JwtBearerOptions>(Scheme).Configure<IDeviceTokenKeys, TimeProvider>((options, keys, time) =>
@@ -60,4 +68,11 @@ public static class DeviceTokenAuthentication
         });
         return services;
     }
+
+    private static ClaimsPrincipal SlimPrincipal(ClaimsPrincipal principal) =>
+        new(new ClaimsIdentity(
+            principal.Claims
+                .Where(c => c.Type is DeviceTokenClaims.DeviceId or DeviceTokenClaims.TenantId or DeviceTokenClaims.Domain or DeviceTokenClaims.Drive)
+                .Select(c => new Claim(c.Type, c.Value)),
+            Scheme, DeviceTokenClaims.DeviceId, roleType: null));
 }
