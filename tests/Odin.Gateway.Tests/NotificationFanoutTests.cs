@@ -45,4 +45,38 @@ public sealed class NotificationFanoutTests
         await Eventually.TrueAsync(async () => await PrometheusScrape.ReadAsync(gateway.Host.BaseAddress, "odin_gateway_notifications_delivered_total") is not null,
             "odin_gateway_notifications_delivered_total in /metrics");
     }
+
+    [Fact]
+    public async Task A_gateway_forgets_the_count_of_an_identity_whose_devices_left_and_starts_again_for_its_next_device()
+    {
+        await using var gateway = await StandaloneGateway.StartAsync();
+        var tenant = Guid.NewGuid();
+        var drive = Guid.NewGuid();
+        var bus = gateway.Host.Services.GetRequiredService<INotificationBus>();
+        var fanout = gateway.Host.Services.GetRequiredService<Hub.NotificationFanout>();
+        var seq = 0L;
+        Task PublishAsync() => bus.PublishAsync(new NotificationEnvelope
+        {
+            Id = Guid.NewGuid(), Seq = ++seq, Type = NotificationTypes.FileAdded, TenantId = tenant, DriveId = drive, FileId = Guid.NewGuid(),
+            VersionTag = "t", At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        });
+
+        var first = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([drive], tenantId: tenant).Token, messagePack: false);
+        await first.SubscribeAsync(drive);
+        await PublishAsync();
+        await first.WaitForAsync(n => n.Seq == 1, "seq 1");
+        Assert.Equal(1, fanout.IdentitiesCounted);
+        await first.DisposeAsync();
+        var connections = gateway.Host.Services.GetRequiredService<Connections.LocalConnections>();
+        await Eventually.TrueAsync(() => connections.Count == 0, "the device to be gone");
+
+        await PublishAsync(); // nobody here: the gateway stops counting for this identity
+        Assert.Equal(0, fanout.IdentitiesCounted);
+
+        await using var next = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([drive], tenantId: tenant).Token, messagePack: true);
+        Assert.Equal(2, (await next.SubscribeAsync(drive)).LastSeq);
+        await PublishAsync();
+        await next.WaitForAsync(n => n.Seq == 3, "seq 3 on the next device");
+        Assert.Equal([3L], next.Processed);
+    }
 }

@@ -141,12 +141,12 @@ internal sealed partial class DeviceHubBehavior(
         if (request.ResumeFrom is not { } resumeFrom)
         {
             var (epoch, lastSeq) = await history.HeadAsync(tenant);
-            fanout.Know(tenant, lastSeq);
+            await fanout.KnowAsync(tenant, lastSeq);
             return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = false, LastSeq = lastSeq, Epoch = epoch };
         }
 
         var read = await history.ReadAsync(tenant, request.Epoch, resumeFrom);
-        fanout.Know(tenant, read.LastSeq);
+        await fanout.KnowAsync(tenant, read.LastSeq);
         var replayed = resumeFrom;
         if (read.Covered)
         {

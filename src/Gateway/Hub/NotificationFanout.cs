@@ -38,9 +38,17 @@ internal sealed partial class NotificationFanout(
     /// A device of <paramref name="tenantId"/> subscribed here and was told the history ends at
     /// <paramref name="lastSeq"/>: if this gateway has not seen the identity yet, that is where it stands, so a
     /// notification it then misses is noticed as a gap. (Only the first: a later, higher head must not make this
-    /// gateway drop notifications still on their way to devices subscribed earlier.)
+    /// gateway drop notifications still on their way to devices subscribed earlier.) Under the shard's lock, as
+    /// the fan-out forgets an identity none of whose devices is here any more.
     /// </summary>
-    public void Know(Guid tenantId, long lastSeq) => _newest.TryAdd(tenantId, lastSeq);
+    /// <summary>Identities whose newest seq this gateway keeps (those with a device here, or with one recently).</summary>
+    internal int IdentitiesCounted => _newest.Count;
+
+    public async Task KnowAsync(Guid tenantId, long lastSeq)
+    {
+        using var shard = await gate.EnterAsync(tenantId);
+        _newest.TryAdd(tenantId, lastSeq);
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,6 +63,14 @@ internal sealed partial class NotificationFanout(
     private async Task DeliverAsync(NotificationEnvelope envelope)
     {
         using var shard = await gate.EnterAsync(envelope.TenantId);
+        if (connections.CountForTenant(envelope.TenantId) == 0)
+        {
+            // Nobody of this identity here: nothing to deliver or to keep count for (a device that subscribes
+            // later starts the count again from the head it is told).
+            _newest.TryRemove(envelope.TenantId, out _);
+            return;
+        }
+
         var known = _newest.TryGetValue(envelope.TenantId, out var newest);
         if (known && envelope.Seq <= newest)
         {
