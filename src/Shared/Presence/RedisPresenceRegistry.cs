@@ -15,8 +15,10 @@ public sealed class RedisPresenceRegistry(IConnectionMultiplexer redis, RedisNam
         var expires = (time.GetUtcNow() + PresenceTiming.Ttl).ToUnixTimeMilliseconds();
         var key = names.Presence(tenantId);
         var database = redis.GetDatabase();
-        await database.SortedSetAddAsync(key, [.. connections.Select(c => new SortedSetEntry(Member(c), expires))]);
-        await database.KeyExpireAsync(key, PresenceTiming.Ttl * 2); // the whole set goes when nobody refreshes it
+        // Both sent at once (one round trip, in this order on the connection): the whole set goes when nobody refreshes it.
+        await Task.WhenAll(
+            database.SortedSetAddAsync(key, [.. connections.Select(c => new SortedSetEntry(Member(c), expires))]),
+            database.KeyExpireAsync(key, PresenceTiming.Ttl * 2));
     }
 
     public Task RemoveAsync(Guid tenantId, OnlineConnection connection) =>
