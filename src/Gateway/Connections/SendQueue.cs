@@ -32,18 +32,6 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
         }
     }
 
-    /// <summary>Messages waiting behind a write in flight.</summary>
-    public int Waiting
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _waiting?.Count ?? 0;
-            }
-        }
-    }
-
     /// <summary>
     /// Sends <paramref name="message"/> after everything sent before it, without waiting. False when the
     /// connection is closing, or this message made it a slow consumer (it is being closed).
