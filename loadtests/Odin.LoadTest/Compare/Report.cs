@@ -14,6 +14,7 @@ internal static class Report
         {
             ("devices connected", r => r.Connected, "F0"),
             ("connects per second", r => r.ConnectsPerSecond, "F0"),
+            ("connects per second, again (warm server)", r => r.WarmConnectsPerSecond, "F0"),
             ("idle KiB per connection", r => r.IdleKiBPerConnection, "F1"),
             ("burst deliveries per second", r => r.BurstDeliveriesPerSecond, "F0"),
             ($"p50 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P50Ms, "F1"),
