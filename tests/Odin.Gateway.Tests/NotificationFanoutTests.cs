@@ -79,4 +79,32 @@ public sealed class NotificationFanoutTests
         await next.WaitForAsync(n => n.Seq == 3, "seq 3 on the next device");
         Assert.Equal([3L], next.Processed);
     }
+
+    [Fact]
+    public async Task Notifications_reach_a_connection_from_its_first_Subscribe_so_a_resuming_device_gets_none_before_its_replay()
+    {
+        await using var gateway = await StandaloneGateway.StartAsync();
+        var tenant = Guid.NewGuid();
+        var bus = gateway.Host.Services.GetRequiredService<INotificationBus>();
+        var seq = 0L;
+        Task PublishAsync() => bus.PublishAsync(new NotificationEnvelope
+        {
+            Id = Guid.NewGuid(), Seq = ++seq, Type = NotificationTypes.NewFollower, TenantId = tenant, At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        });
+
+        await using var watcher = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([], tenantId: tenant).Token, messagePack: false);
+        var start = await watcher.SubscribeAsync(); // identity-wide events only
+        await using var device = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([], tenantId: tenant).Token, messagePack: true);
+        await PublishAsync();
+        await PublishAsync();
+        await watcher.WaitForAsync(n => n.Seq == 2, "seq 2 on the subscribed connection");
+        Assert.Empty(device.Received); // connected, not subscribed yet
+
+        // Its first Subscribe resumes from the start: both come by the replay, once, in order.
+        var resumed = await device.ResumeAsync(0, start.Epoch);
+        Assert.True(resumed.Recovered);
+        await PublishAsync();
+        await device.WaitForAsync(n => n.Seq == 3, "seq 3 live after the replay");
+        Assert.Equal([1L, 2L, 3L], device.Received.Select(n => n.Seq));
+    }
 }
