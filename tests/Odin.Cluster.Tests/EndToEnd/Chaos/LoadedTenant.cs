@@ -36,24 +36,30 @@ internal sealed class LoadedTenant(TenantHandle tenant, Guid[] drives)
     public async Task WriteAsync(Guid drive, Guid file)
     {
         Files[file] = drive;
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        string? lastFailure = null;
+        while (DateTime.UtcNow < deadline)
         {
             try
             {
                 using var response = await Tenant.PutFileAsync(drive, file);
-                // 428: it exists already, so an attempt that failed on the way back (an instance killed) did write it.
-                if (response.StatusCode is System.Net.HttpStatusCode.Created or System.Net.HttpStatusCode.PreconditionRequired)
+                // 412 "the file exists": only this writer writes this new file, so an earlier attempt whose answer was
+                // lost on the way back (an instance killed after its commit) did write it.
+                if (response.StatusCode is System.Net.HttpStatusCode.Created or System.Net.HttpStatusCode.PreconditionFailed)
                 {
                     return;
                 }
+
+                lastFailure = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException ex)
             {
-                // the instance behind HAProxy died mid-request: try again
+                lastFailure = ex.Message; // the instance behind HAProxy died mid-request: try again
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token); // a client's pause before trying again
+            await Task.Delay(TimeSpan.FromMilliseconds(100)); // a client's pause before trying again
         }
+
+        throw new TimeoutException($"File {file} of {Tenant.Domain} could not be written for 60 s; last answer: {lastFailure}");
     }
 }
