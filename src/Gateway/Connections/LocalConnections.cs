@@ -49,6 +49,9 @@ internal sealed class LocalConnections
 
     public int CountForDevice(Guid deviceId) => _byDevice.TryGetValue(deviceId, out var c) ? c.Count : 0;
 
+    /// <summary>Whether any connection of the identity is held here: for the fan-out, which must not count them (a count locks the set).</summary>
+    public bool HoldsDevicesOf(Guid tenantId) => _byTenant.TryGetValue(tenantId, out var c) && !c.IsEmpty;
+
     public int CountForTenant(Guid tenantId) => _byTenant.TryGetValue(tenantId, out var c) ? c.Count : 0;
 
     public void Add(DeviceConnection connection)

@@ -41,14 +41,14 @@ internal sealed partial class NotificationFanout(
     /// gateway drop notifications still on their way to devices subscribed earlier.) Under the shard's lock, as
     /// the fan-out forgets an identity none of whose devices is here any more.
     /// </summary>
-    /// <summary>Identities whose newest seq this gateway keeps (those with a device here, or with one recently).</summary>
-    internal int IdentitiesCounted => _newest.Count;
-
     public async Task KnowAsync(Guid tenantId, long lastSeq)
     {
         using var shard = await gate.EnterAsync(tenantId);
         _newest.TryAdd(tenantId, lastSeq);
     }
+
+    /// <summary>Identities whose newest seq this gateway keeps (those with a device here, or with one recently).</summary>
+    internal int IdentitiesCounted => _newest.Count;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -63,7 +63,7 @@ internal sealed partial class NotificationFanout(
     private async Task DeliverAsync(NotificationEnvelope envelope)
     {
         using var shard = await gate.EnterAsync(envelope.TenantId);
-        if (connections.CountForTenant(envelope.TenantId) == 0)
+        if (!connections.HoldsDevicesOf(envelope.TenantId))
         {
             // Nobody of this identity here: nothing to deliver or to keep count for (a device that subscribes
             // later starts the count again from the head it is told).
@@ -79,7 +79,8 @@ internal sealed partial class NotificationFanout(
 
         if (known && envelope.Seq > newest + 1)
         {
-            await FillGapAsync(envelope.TenantId, newest, envelope.Seq);
+            var (epoch, _) = await history.HeadAsync(envelope.TenantId);
+            await FillGapAsync(envelope.TenantId, epoch, newest, envelope.Seq);
         }
 
         Send(envelope);
@@ -102,11 +103,13 @@ internal sealed partial class NotificationFanout(
         metrics.Delivered(delivered);
     }
 
-    /// <summary>Sends the notifications after <paramref name="newest"/> and before <paramref name="before"/> from the history.</summary>
-    private async Task FillGapAsync(Guid tenantId, long newest, long before)
+    /// <summary>
+    /// Sends the notifications after <paramref name="newest"/> and before <paramref name="before"/> from the history
+    /// of <paramref name="epoch"/> (the current one, as the caller just read it).
+    /// </summary>
+    private async Task FillGapAsync(Guid tenantId, string epoch, long newest, long before)
     {
         LogGap(logger, tenantId, newest, before);
-        var (epoch, _) = await history.HeadAsync(tenantId);
         var read = await history.ReadAsync(tenantId, epoch, newest);
         if (!read.Covered)
         {
@@ -141,10 +144,10 @@ internal sealed partial class NotificationFanout(
 
                 using var shard = await gate.EnterAsync(tenantId);
                 var current = _newest.GetValueOrDefault(tenantId, newest);
-                var (_, last) = await history.HeadAsync(tenantId, stoppingToken);
+                var (epoch, last) = await history.HeadAsync(tenantId, stoppingToken);
                 if (last > current)
                 {
-                    await FillGapAsync(tenantId, current, last + 1);
+                    await FillGapAsync(tenantId, epoch, current, last + 1);
                 }
             }
         }
