@@ -16,22 +16,11 @@ internal static class Scenario
     public static async Task<TargetResult> RunAsync(BenchTarget target, ScenarioOptions options, Action<string> progress)
     {
         target.Prepare(options.Devices);
-        var gate = new SemaphoreSlim(options.ConnectConcurrency);
         async Task<BenchClient[]> ConnectAsync(int count)
         {
             var connected = new BenchClient[count];
-            await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
-            {
-                await gate.WaitAsync();
-                try
-                {
-                    connected[i] = await target.ConnectAsync(i, options.MessagePack);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
+            await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency },
+                async (i, _) => connected[i] = await target.ConnectAsync(i, options.MessagePack));
             return connected;
         }
 

@@ -33,21 +33,8 @@ public static class ResumeCommand
 
         var devices = Enumerable.Range(0, count).Select(i => new ResumingDevice(first.Token(i), first.Drive, messagePack)).ToArray();
         var clock = Stopwatch.StartNew();
-        using (var gate = new SemaphoreSlim(64))
-        {
-            await Task.WhenAll(devices.Select(async device =>
-            {
-                await gate.WaitAsync(cancellationToken);
-                try
-                {
-                    await device.ConnectAsync(first.HubUrl);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-        }
+        await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
+            async (device, _) => await device.ConnectAsync(first.HubUrl));
 
         var connectTime = clock.Elapsed;
         Console.WriteLine($"{count} devices connected to gateway 1 in {connectTime.TotalSeconds:F2} s ({count / connectTime.TotalSeconds:F0}/s)");

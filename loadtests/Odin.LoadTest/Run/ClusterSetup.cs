@@ -38,23 +38,14 @@ internal sealed class ClusterSetup
         var drive = (await ApiCall.SendAsync(http, HttpMethod.Post, "/api/v1/owner/drives", owner, domain, new { alias = "load", name = "load" }))
             .GetProperty("driveId").GetGuid();
         var tokens = new string[devices];
-        using var gate = new SemaphoreSlim(16);
-        await Task.WhenAll(Enumerable.Range(0, devices).Select(async i =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         {
-            await gate.WaitAsync();
-            try
-            {
-                var device = await ApiCall.SendAsync(http, HttpMethod.Post, "/api/v1/owner/devices", owner, domain,
-                    new { name = $"load device {i}", drives = new[] { new { driveId = drive, permission = "read" } } });
-                var token = await ApiCall.SendAsync(http, HttpMethod.Post, "/api/v1/device/token", null, domain,
-                    new { deviceId = device.GetProperty("deviceId").GetGuid(), deviceSecret = device.GetProperty("deviceSecret").GetString() });
-                tokens[i] = token.GetProperty("accessToken").GetString()!;
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+            var device = await ApiCall.SendAsync(http, HttpMethod.Post, "/api/v1/owner/devices", owner, domain,
+                new { name = $"load device {i}", drives = new[] { new { driveId = drive, permission = "read" } } });
+            var token = await ApiCall.SendAsync(http, HttpMethod.Post, "/api/v1/device/token", null, domain,
+                new { deviceId = device.GetProperty("deviceId").GetGuid(), deviceSecret = device.GetProperty("deviceSecret").GetString() });
+            tokens[i] = token.GetProperty("accessToken").GetString()!;
+        });
         progress($"identity {domain}: drive {drive}, {devices} devices registered");
         return new ClusterSetup(http, domain, owner, drive, tokens);
     }

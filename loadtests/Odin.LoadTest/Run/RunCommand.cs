@@ -35,26 +35,16 @@ public static class RunCommand
         var histogram = new LatencyHistogram();
         var clients = new HubClient[devices];
         var clock = Stopwatch.StartNew();
-        using (var gate = new SemaphoreSlim(64))
-        {
-            await Task.WhenAll(Enumerable.Range(0, devices).Select(async i =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
+            async (i, token) =>
             {
-                await gate.WaitAsync(cancellationToken);
-                try
-                {
-                    var token = setup.Tokens[i];
-                    var connection = DeviceConnection.Build(hub, () => Task.FromResult<string?>(token), messagePack, reconnect: true);
-                    var client = new HubClient(connection) { OnLatency = histogram.Record };
-                    await connection.StartAsync(cancellationToken);
-                    await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [setup.Drive] }, cancellationToken);
-                    clients[i] = client;
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-        }
+                var accessToken = setup.Tokens[i];
+                var connection = DeviceConnection.Build(hub, () => Task.FromResult<string?>(accessToken), messagePack, reconnect: true);
+                var client = new HubClient(connection) { OnLatency = histogram.Record };
+                await connection.StartAsync(token);
+                await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [setup.Drive] }, token);
+                clients[i] = client;
+            });
 
         var connectSeconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine($"{devices} devices connected in {connectSeconds:F1} s ({devices / connectSeconds:F0}/s)");
