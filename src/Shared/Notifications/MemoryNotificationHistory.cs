@@ -8,7 +8,7 @@ namespace Odin.Shared.Notifications;
 public sealed class MemoryNotificationHistory(IOptions<HistoryOptions> options, TimeProvider time) : INotificationHistory
 {
     private readonly string _epoch = Guid.NewGuid().ToString("N");
-    private readonly ConcurrentDictionary<Guid, Queue<NotificationEnvelope>> _byTenant = new();
+    private readonly ConcurrentDictionary<Guid, Held> _byTenant = new();
 
     public void Append(NotificationEnvelope envelope)
     {
@@ -17,45 +17,55 @@ public sealed class MemoryNotificationHistory(IOptions<HistoryOptions> options, 
             return;
         }
 
-        var queue = _byTenant.GetOrAdd(envelope.TenantId, _ => new Queue<NotificationEnvelope>());
-        lock (queue)
+        var held = _byTenant.GetOrAdd(envelope.TenantId, _ => new Held());
+        lock (held)
         {
-            if (queue.Count > 0 && queue.Last().Seq >= envelope.Seq)
+            if (held.LastSeq >= envelope.Seq)
             {
                 return; // published again after a crash: already held
             }
 
-            queue.Enqueue(envelope);
-            while (queue.Count > options.Value.MaxLength)
+            held.Entries.Enqueue(envelope);
+            held.LastSeq = envelope.Seq;
+            while (held.Entries.Count > options.Value.MaxLength)
             {
-                queue.Dequeue();
+                held.Entries.Dequeue();
             }
         }
     }
 
     public Task<HistoryRead> ReadAsync(Guid tenantId, string? epoch, long afterSeq, CancellationToken cancellationToken = default)
     {
-        var held = Snapshot(tenantId);
-        var last = held.Count > 0 ? held[^1].Seq : 0;
-        return Task.FromResult(HistoryCoverage.Judge(_epoch, epoch, afterSeq, last, held, options.Value, time.GetUtcNow()));
+        var (lastSeq, entries) = (0L, new List<NotificationEnvelope>());
+        if (_byTenant.TryGetValue(tenantId, out var held))
+        {
+            lock (held)
+            {
+                (lastSeq, entries) = (held.LastSeq, [.. held.Entries]);
+            }
+        }
+
+        return Task.FromResult(HistoryCoverage.Judge(_epoch, epoch, afterSeq, lastSeq, entries, options.Value, time.GetUtcNow()));
     }
 
     public Task<(string Epoch, long LastSeq)> HeadAsync(Guid tenantId, CancellationToken cancellationToken = default)
     {
-        var held = Snapshot(tenantId);
-        return Task.FromResult((_epoch, held.Count > 0 ? held[^1].Seq : 0L));
+        if (!_byTenant.TryGetValue(tenantId, out var held))
+        {
+            return Task.FromResult((_epoch, 0L));
+        }
+
+        lock (held)
+        {
+            return Task.FromResult((_epoch, held.LastSeq));
+        }
     }
 
-    private List<NotificationEnvelope> Snapshot(Guid tenantId)
+    /// <summary>One identity's notifications, oldest first, and the newest seq (read without walking the queue).</summary>
+    private sealed class Held
     {
-        if (!_byTenant.TryGetValue(tenantId, out var queue))
-        {
-            return [];
-        }
+        public Queue<NotificationEnvelope> Entries { get; } = new();
 
-        lock (queue)
-        {
-            return [.. queue];
-        }
+        public long LastSeq { get; set; }
     }
 }
