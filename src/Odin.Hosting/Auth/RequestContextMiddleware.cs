@@ -28,11 +28,18 @@ internal sealed class RequestContextMiddleware(
         var tenant = (Tenant?)null;
         if (metadata?.GetMetadata<TenantHost>() is not null)
         {
-            var host = DomainName.FromHostHeader(context.Request.Host.Value);
-            tenant = host is null ? null : await registry.ResolveAsync(host, context.RequestAborted);
+            // The raw header: Request.Host decodes punycode first, which throws on a bad label and costs
+            // work proportional to whatever length an attacker sent.
+            if (!DomainName.TryFromHostHeader(context.Request.Headers.Host.ToString(), out var host, out var reason))
+            {
+                await Problems.Write(context, StatusCodes.Status400BadRequest, "Invalid host", reason);
+                return;
+            }
+
+            tenant = await registry.ResolveAsync(host, context.RequestAborted);
             if (tenant is null)
             {
-                await Problems.Write(context, StatusCodes.Status404NotFound, "Unknown identity", $"No identity is served at '{context.Request.Host.Value}'.");
+                await Problems.Write(context, StatusCodes.Status404NotFound, "Unknown identity", $"No identity is served at '{host}'.");
                 return;
             }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
 using Odin.Shared.PubSub;
 
 namespace Odin.Hosting.Tenants;
@@ -12,24 +13,41 @@ namespace Odin.Hosting.Tenants;
 /// The database is the truth. Every instance loads it at start-up; a change made on any instance is
 /// announced on the broker and every instance re-reads that domain (<see cref="RegistrySync"/>), and a
 /// periodic full reload repairs anything an announcement missed. A host not in memory is looked up in
-/// the database once (so a tenant created a moment ago on another instance is found at once), and
-/// remembered as unknown for <see cref="NegativeCacheTime"/> so random hosts cost little.
+/// the database with one query (so a tenant created a moment ago on another instance is found at once),
+/// and remembered as unknown for <see cref="NegativeCacheTime"/> so random hosts cost little. Hosts come
+/// from anyone: callers pass only names <see cref="DomainName"/> accepted (at most 253 characters), and
+/// the unknown-host memo is bounded in bytes, so a flood of distinct hosts cannot grow memory.
 /// </remarks>
-public sealed class IdentityRegistry(TenantStore store, IPubSubBroker broker, TimeProvider time)
+public sealed class IdentityRegistry(TenantStore store, IPubSubBroker broker) : IDisposable
 {
     public const string Topic = "registry-changed";
 
     public static readonly TimeSpan NegativeCacheTime = TimeSpan.FromSeconds(1);
 
-    private const int MaxUnknownHosts = 10_000;
+    /// <summary>
+    /// Bound of the unknown-host memo, in bytes (an entry is counted as its name's characters plus
+    /// <see cref="UnknownEntryOverhead"/>): at most about 12 000 entries of the longest names, about 50 000
+    /// of ordinary ones. A full memo refuses new entries and is compacted; those hosts just cost their query.
+    /// </summary>
+    public const long MaxUnknownHostBytes = 8 * 1024 * 1024;
 
-    private readonly ConcurrentDictionary<string, Tenant> _byDomain = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _unknownUntil = new(StringComparer.OrdinalIgnoreCase);
+    private const int UnknownEntryOverhead = 160;
+
+    private readonly ConcurrentDictionary<string, Tenant> _byDomain = new(StringComparer.Ordinal);
+
+    private readonly MemoryCache _unknown = new(new MemoryCacheOptions
+    {
+        SizeLimit = MaxUnknownHostBytes,
+        ExpirationScanFrequency = TimeSpan.FromSeconds(10),
+    });
+
+    /// <summary>Entries in the unknown-host memo (for tests and benchmarks).</summary>
+    public long UnknownHostCount => _unknown.Count;
 
     public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
         var tenants = await store.ListAsync(cancellationToken);
-        var current = tenants.Select(t => t.Domain).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var current = tenants.Select(t => t.Domain).ToHashSet(StringComparer.Ordinal);
         foreach (var tenant in tenants)
         {
             _byDomain[tenant.Domain] = tenant;
@@ -41,9 +59,10 @@ public sealed class IdentityRegistry(TenantStore store, IPubSubBroker broker, Ti
         }
     }
 
-    public async ValueTask<Tenant?> ResolveAsync(string host, CancellationToken cancellationToken = default)
+    /// <summary>The tenant serving <paramref name="domain"/>, a name normalized by <see cref="DomainName"/>.</summary>
+    public async ValueTask<Tenant?> ResolveAsync(string domain, CancellationToken cancellationToken = default)
     {
-        var candidates = Candidates(host);
+        var candidates = DomainName.WithParents(domain);
         foreach (var name in candidates)
         {
             if (_byDomain.TryGetValue(name, out var tenant))
@@ -52,8 +71,7 @@ public sealed class IdentityRegistry(TenantStore store, IPubSubBroker broker, Ti
             }
         }
 
-        var now = time.GetUtcNow();
-        if (_unknownUntil.TryGetValue(host, out var until) && until > now)
+        if (_unknown.TryGetValue(domain, out _))
         {
             return null;
         }
@@ -65,12 +83,11 @@ public sealed class IdentityRegistry(TenantStore store, IPubSubBroker broker, Ti
             return found;
         }
 
-        if (_unknownUntil.Count >= MaxUnknownHosts)
+        _unknown.Set(domain, true, new MemoryCacheEntryOptions
         {
-            _unknownUntil.Clear();
-        }
-
-        _unknownUntil[host] = now + NegativeCacheTime;
+            AbsoluteExpirationRelativeToNow = NegativeCacheTime,
+            Size = domain.Length * sizeof(char) + UnknownEntryOverhead,
+        });
         return null;
     }
 
@@ -92,24 +109,9 @@ public sealed class IdentityRegistry(TenantStore store, IPubSubBroker broker, Ti
         else
         {
             _byDomain[domain] = tenant;
-            _unknownUntil.TryRemove(domain, out _);
+            _unknown.Remove(domain);
         }
     }
 
-    /// <summary>The host and its parent domains, nearest first, down to two labels.</summary>
-    private static List<string> Candidates(string host)
-    {
-        var names = new List<string>();
-        for (var name = host; ; )
-        {
-            names.Add(name);
-            var dot = name.IndexOf('.', StringComparison.Ordinal);
-            if (dot < 0 || name.IndexOf('.', dot + 1) < 0)
-            {
-                return names;
-            }
-
-            name = name[(dot + 1)..];
-        }
-    }
+    public void Dispose() => _unknown.Dispose();
 }

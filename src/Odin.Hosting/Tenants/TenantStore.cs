@@ -45,20 +45,14 @@ public sealed class TenantStore(IDatabase database, Level1Cache cache, TimeProvi
     }
 
     /// <summary>The tenant whose domain is the first of <paramref name="domains"/> (nearest first) that exists.</summary>
+    /// <remarks>One indexed query whatever the number of names; the longest match is the nearest.</remarks>
     public async Task<Tenant?> FindNearestAsync(IReadOnlyList<string> domains, CancellationToken cancellationToken = default)
     {
-        // A host has a handful of labels: one indexed lookup each, nearest first, in SQL both engines read alike.
         await using var connection = await database.OpenAsync(cancellationToken);
-        foreach (var domain in domains)
-        {
-            var tenant = await connection.QuerySingleOrDefaultAsync<Tenant>($"SELECT {Columns} FROM tenants WHERE domain = @domain", new { domain });
-            if (tenant is not null)
-            {
-                return tenant;
-            }
-        }
-
-        return null;
+        // Dapper sends a list to PostgreSQL as one array parameter and expands it for SQLite.
+        var match = database.Provider == DatabaseProvider.Postgres ? "domain = ANY(@domains)" : "domain IN @domains";
+        var found = await connection.QueryAsync<Tenant>($"SELECT {Columns} FROM tenants WHERE {match}", new { domains = domains.ToArray() });
+        return found.MaxBy(t => t.Domain.Length);
     }
 
     /// <summary>Sets the disabled flag; false when no such tenant.</summary>

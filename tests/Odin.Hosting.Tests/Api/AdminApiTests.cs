@@ -168,8 +168,9 @@ public sealed class AdminApiTests(SingleNodeHost node)
 
         using var unknown = await Api.SendAsync(HttpMethod.Get, "/api/v1/owner/drives", tenant.OwnerToken, "nobody.example");
         Assert.Contains("nobody.example", await ProblemAsync(unknown, HttpStatusCode.NotFound));
+        // An address is not a name: refused before any lookup.
         using var ip = await Api.SendAsync(HttpMethod.Get, "/api/v1/owner/drives", tenant.OwnerToken, "127.0.0.1");
-        await ProblemAsync(ip, HttpStatusCode.NotFound);
+        await ProblemAsync(ip, HttpStatusCode.BadRequest);
     }
 
     [Fact]
