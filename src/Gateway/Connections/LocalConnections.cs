@@ -74,10 +74,15 @@ internal sealed class LocalConnections
     public IReadOnlyList<DeviceConnection> All => [.. _byDevice.Values.SelectMany(d => d.Values)];
 
     /// <summary>Closes every connection of a device held here; returns how many.</summary>
-    public int Abort(Guid deviceId)
+    public int Abort(Guid deviceId) => Abort(Live(_byDevice, deviceId));
+
+    /// <summary>Closes every connection of an identity's devices held here; returns how many.</summary>
+    public int AbortTenant(Guid tenantId) => Abort(Live(_byTenant, tenantId));
+
+    private static int Abort(IEnumerable<DeviceConnection> connections)
     {
         var aborted = 0;
-        foreach (var connection in Live(_byDevice, deviceId))
+        foreach (var connection in connections)
         {
             connection.Abort();
             aborted++;

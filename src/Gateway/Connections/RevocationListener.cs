@@ -3,24 +3,24 @@ using Odin.Shared.Revocation;
 
 namespace Odin.Gateway.Connections;
 
-/// <summary>Closes this gateway's connections of a device as soon as any Hosting instance revokes it.</summary>
+/// <summary>Closes this gateway's connections of a device, or of every device of an identity, as soon as any Hosting instance revokes it.</summary>
 internal sealed partial class RevocationListener(
     DeviceRevocations revocations, LocalConnections connections, TimeProvider time, ILogger<RevocationListener> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         SubscriptionHost.HoldAsync(() => revocations.SubscribeAsync(OnRevokedAsync), "device revocations", time, logger, stoppingToken);
 
-    private Task OnRevokedAsync(DeviceRevoked revoked)
+    private Task OnRevokedAsync(Revoked revoked)
     {
-        var closed = connections.Abort(revoked.DeviceId);
+        var closed = revoked.DeviceId is { } device ? connections.Abort(device) : connections.AbortTenant(revoked.TenantId);
         if (closed > 0)
         {
-            LogClosed(logger, closed, revoked.DeviceId);
+            LogClosed(logger, closed, revoked.TenantId, revoked.DeviceId);
         }
 
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Closed {Count} connection(s) of revoked device {DeviceId}")]
-    private static partial void LogClosed(ILogger logger, int count, Guid deviceId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed {Count} connection(s) of identity {TenantId} (device {DeviceId}; none: every device)")]
+    private static partial void LogClosed(ILogger logger, int count, Guid tenantId, Guid? deviceId);
 }

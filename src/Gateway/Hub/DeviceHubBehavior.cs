@@ -34,9 +34,9 @@ internal sealed partial class DeviceHubBehavior(
             return;
         }
 
-        if (await revocations.IsRevokedAsync(identity.DeviceId))
+        if (await revocations.IsRevokedAsync(identity.TenantId, identity.DeviceId))
         {
-            LogRefused(logger, hub.Context.ConnectionId, "device revoked");
+            LogRefused(logger, hub.Context.ConnectionId, "device or identity revoked");
             hub.Context.Abort();
             return;
         }

@@ -27,6 +27,7 @@ public static class AuthComposition
         services.AddSingleton<IDeviceTokenKeys>(signingKey);
         services.AddSingleton<ITenantDeviceKeys, StoredTenantDeviceKeys>();
         services.AddSingleton<DeviceTokenIssuer>();
+        services.AddSingleton<LiveConnectionRevoker>();
 
         var adminKey = configuration[$"{AdminOptions.Section}:ApiKey"];
         if (string.IsNullOrWhiteSpace(adminKey))

@@ -82,8 +82,7 @@ public static class DeviceEndpoints
         return TypedResults.Created($"/api/v1/owner/devices/{deviceId}", new RegisterDeviceResponse(deviceId, secret));
     }
 
-    private static async Task<IResult> RevokeAsync(
-        Guid deviceId, HttpContext context, DeviceStore devices, DeviceRevocations revocations, IOptions<AuthOptions> options, ILoggerFactory loggers)
+    private static async Task<IResult> RevokeAsync(Guid deviceId, HttpContext context, DeviceStore devices, LiveConnectionRevoker revoker)
     {
         var tenant = context.Tenant();
         if (!await devices.RevokeAsync(tenant.Id, deviceId, context.RequestAborted))
@@ -91,19 +90,7 @@ public static class DeviceEndpoints
             return Problems.NotFound($"No active device {deviceId}.");
         }
 
-        // The database refuses new tokens; this closes live connections on every gateway and makes the
-        // gateways refuse tokens issued before now, for as long as one of them (plus clock skew) can live.
-        try
-        {
-            await revocations.RevokeAsync(new DeviceRevoked(tenant.Id, deviceId), options.Value.DeviceTokenLifetime + TimeSpan.FromMinutes(1));
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Redis is away: the revocation stands (no tokens, no REST calls), but live connections end only
-            // when their token expires. Say so in the log rather than fail the request.
-            loggers.CreateLogger(typeof(DeviceEndpoints)).LogWarning(ex, "Device {DeviceId} is revoked, but its live connections could not be told to close", deviceId);
-        }
-
+        await revoker.RevokeAsync(Revoked.Device(tenant.Id, deviceId));
         return TypedResults.NoContent();
     }
 

@@ -4,6 +4,7 @@ using Odin.Hosting.Jobs;
 using Odin.Hosting.Security;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
+using Odin.Shared.Revocation;
 
 namespace Odin.Hosting.Tenants;
 
@@ -18,10 +19,10 @@ public static class AdminEndpoints
     {
         var admin = api.MapGroup("/admin/tenants").RequireAdmin().WithTags("Admin");
         admin.MapPost("", CreateAsync).WithSummary("Create an identity; returns its first owner token");
-        admin.MapPost("/{domain}/disable", (string domain, HttpContext context, TenantStore store, IdentityRegistry registry) =>
-            SetDisabledAsync(domain, true, context, store, registry)).WithSummary("Disable an identity: its host answers 403");
-        admin.MapPost("/{domain}/enable", (string domain, HttpContext context, TenantStore store, IdentityRegistry registry) =>
-            SetDisabledAsync(domain, false, context, store, registry)).WithSummary("Enable a disabled identity");
+        admin.MapPost("/{domain}/disable", (string domain, HttpContext context, TenantStore store, IdentityRegistry registry, LiveConnectionRevoker revoker) =>
+            SetDisabledAsync(domain, true, context, store, registry, revoker)).WithSummary("Disable an identity: its host answers 403, its devices are disconnected");
+        admin.MapPost("/{domain}/enable", (string domain, HttpContext context, TenantStore store, IdentityRegistry registry, LiveConnectionRevoker revoker) =>
+            SetDisabledAsync(domain, false, context, store, registry, revoker)).WithSummary("Enable a disabled identity");
         admin.MapDelete("/{domain}", DeleteAsync).WithSummary("Delete an identity and everything it owns");
         return api;
     }
@@ -47,35 +48,38 @@ public static class AdminEndpoints
         return TypedResults.Created($"/api/v1/admin/tenants/{domain}", new CreateTenantResponse(result.Tenant.Id, domain, result.OwnerToken));
     }
 
-    private static async Task<IResult> SetDisabledAsync(string domain, bool disabled, HttpContext context, TenantStore store, IdentityRegistry registry)
+    private static async Task<IResult> SetDisabledAsync(
+        string domain, bool disabled, HttpContext context, TenantStore store, IdentityRegistry registry, LiveConnectionRevoker revoker)
     {
         if (!DomainName.TryNormalize(domain, out var normalized, out var reason))
         {
             return Problems.BadRequest(reason);
         }
 
-        if (!await store.SetDisabledAsync(normalized, disabled, context.RequestAborted))
+        if (await store.SetDisabledAsync(normalized, disabled, context.RequestAborted) is not { } tenantId)
         {
             return Problems.NotFound($"No identity '{normalized}'.");
         }
 
         await registry.ChangedAsync(normalized, context.RequestAborted);
+        await (disabled ? revoker.RevokeAsync(Revoked.Identity(tenantId)) : revoker.LiftAsync(Revoked.Identity(tenantId)));
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> DeleteAsync(string domain, HttpContext context, TenantStore store, IdentityRegistry registry)
+    private static async Task<IResult> DeleteAsync(string domain, HttpContext context, TenantStore store, IdentityRegistry registry, LiveConnectionRevoker revoker)
     {
         if (!DomainName.TryNormalize(domain, out var normalized, out var reason))
         {
             return Problems.BadRequest(reason);
         }
 
-        if (!await store.DeleteAsync(normalized, context.RequestAborted))
+        if (await store.DeleteAsync(normalized, context.RequestAborted) is not { } tenantId)
         {
             return Problems.NotFound($"No identity '{normalized}'.");
         }
 
         await registry.ChangedAsync(normalized, context.RequestAborted);
+        await revoker.RevokeAsync(Revoked.Identity(tenantId));
         return TypedResults.NoContent();
     }
 }

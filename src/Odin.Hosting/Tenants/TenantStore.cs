@@ -55,20 +55,20 @@ public sealed class TenantStore(IDatabase database, Level1Cache cache, TimeProvi
         return found.MaxBy(t => t.Domain.Length);
     }
 
-    /// <summary>Sets the disabled flag; false when no such tenant.</summary>
-    public async Task<bool> SetDisabledAsync(string domain, bool disabled, CancellationToken cancellationToken = default)
+    /// <summary>Sets the disabled flag; the tenant's id, or null when no such tenant.</summary>
+    public async Task<Guid?> SetDisabledAsync(string domain, bool disabled, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
-            "UPDATE tenants SET disabled = @flag WHERE domain = @domain", new { domain, flag = disabled ? 1 : 0 }) == 1;
+        return await connection.QuerySingleOrDefaultAsync<Guid?>(
+            "UPDATE tenants SET disabled = @flag WHERE domain = @domain RETURNING id", new { domain, flag = disabled ? 1 : 0 });
     }
 
-    /// <summary>Deletes a tenant and, by cascade, everything it owns; false when no such tenant.</summary>
-    public async Task<bool> DeleteAsync(string domain, CancellationToken cancellationToken = default)
+    /// <summary>Deletes a tenant and, by cascade, everything it owns; its id, or null when no such tenant.</summary>
+    public async Task<Guid?> DeleteAsync(string domain, CancellationToken cancellationToken = default)
     {
         // Its cached lookups need no removal: its host answers 404 from now on, before any of them is asked.
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync("DELETE FROM tenants WHERE domain = @domain", new { domain }) == 1;
+        return await connection.QuerySingleOrDefaultAsync<Guid?>("DELETE FROM tenants WHERE domain = @domain RETURNING id", new { domain });
     }
 
     /// <summary>True when <paramref name="ownerToken"/> is an owner token of <paramref name="tenantId"/>.</summary>

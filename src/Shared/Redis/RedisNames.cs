@@ -42,6 +42,15 @@ public sealed class RedisNames(string prefix)
     /// <summary>Pub/sub channel of one broker topic.</summary>
     public string Topic(string topic) => $"{Prefix}:topic:{topic}";
 
-    /// <summary>Marks a revoked device until its last token has expired.</summary>
-    public string RevokedDevice(Guid deviceId) => $"{Prefix}:revoked:{deviceId}";
+    /// <summary>Marks a revoked device until its last token has expired (in its identity's hash slot).</summary>
+    public string RevokedDevice(Guid tenantId, Guid deviceId) => $"{IdentityTag(tenantId)}:revoked:{deviceId:N}";
+
+    /// <summary>Marks a disabled or deleted identity until the last token of its devices has expired.</summary>
+    public string RevokedIdentity(Guid tenantId) => $"{IdentityTag(tenantId)}:revoked";
+
+    /// <summary>
+    /// The start of every key of one identity that must share a Redis Cluster hash slot with the others
+    /// (a hash tag: only the part in braces is hashed).
+    /// </summary>
+    private string IdentityTag(Guid tenantId) => $"{Prefix}:{{t:{tenantId:N}}}";
 }

@@ -5,9 +5,9 @@ namespace Odin.Shared.Revocation;
 /// <summary>The single-node revocation list.</summary>
 public sealed class MemoryRevocationList(TimeProvider time) : IRevocationList
 {
-    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _until = new();
+    private readonly ConcurrentDictionary<Revoked, DateTimeOffset> _until = new();
 
-    public Task AddAsync(Guid deviceId, TimeSpan remember)
+    public Task AddAsync(Revoked revoked, TimeSpan remember)
     {
         var now = time.GetUtcNow();
         foreach (var expired in _until.Where(e => e.Value <= now))
@@ -15,10 +15,18 @@ public sealed class MemoryRevocationList(TimeProvider time) : IRevocationList
             _until.TryRemove(expired);
         }
 
-        _until[deviceId] = now + remember;
+        _until[revoked] = now + remember;
         return Task.CompletedTask;
     }
 
-    public Task<bool> ContainsAsync(Guid deviceId) =>
-        Task.FromResult(_until.TryGetValue(deviceId, out var until) && until > time.GetUtcNow());
+    public Task RemoveAsync(Revoked revoked)
+    {
+        _until.TryRemove(revoked, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> RefusesAsync(Guid tenantId, Guid deviceId) =>
+        Task.FromResult(Listed(Revoked.Identity(tenantId)) || Listed(Revoked.Device(tenantId, deviceId)));
+
+    private bool Listed(Revoked revoked) => _until.TryGetValue(revoked, out var until) && until > time.GetUtcNow();
 }

@@ -53,6 +53,96 @@ public sealed class ThroughHaproxyTests(ProcessClusterFixture fixture, ITestOutp
         Assert.InRange(json.RootElement.GetProperty("written").GetInt32(), 1, int.MaxValue);
     }
 
+    [Fact]
+    public async Task Disabling_or_deleting_an_identity_closes_its_devices_on_every_gateway_and_refuses_them_until_it_is_enabled()
+    {
+        var api = fixture.Cluster.CreateApi();
+        var tenant = await api.CreateTenantAsync();
+        var drive = await tenant.CreateDriveAsync("docs");
+        var devices = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => tenant.CreateDeviceAsync((drive, "read"))));
+        var before = await Task.WhenAll(fixture.Cluster.Gateways.Select(ConnectionsAsync));
+        var live = new List<NotificationRecorder>();
+        foreach (var device in devices.Concat(devices))
+        {
+            var recorder = await NotificationRecorder.ConnectAsync(fixture.Cluster.Haproxy.HubUrl, device.AccessToken, messagePack: live.Count % 2 == 0);
+            Assert.Equal([drive], (await recorder.SubscribeAsync(drive)).Accepted);
+            live.Add(recorder);
+        }
+
+        // HAProxy's round robin put the identity's devices on both gateways.
+        var after = await Task.WhenAll(fixture.Cluster.Gateways.Select(ConnectionsAsync));
+        Assert.All(after.Zip(before), c => Assert.True(c.First > c.Second, "each gateway holds some of the identity's devices"));
+
+        await AdminAsync(api, HttpMethod.Post, $"/api/v1/admin/tenants/{tenant.Domain}/disable");
+        await AllClosedWithinAsync(live, TimeSpan.FromSeconds(2), "disabled");
+        using (var rest = await api.SendAsync(HttpMethod.Get, $"/api/v1/drives/{drive}/changes", devices[0].AccessToken, tenant.Domain))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, rest.StatusCode);
+        }
+
+        await RefusedEverywhereAsync(devices[0].AccessToken);
+
+        // Enabled again: the same unexpired tokens connect, subscribe and hear writes on every gateway.
+        await AdminAsync(api, HttpMethod.Post, $"/api/v1/admin/tenants/{tenant.Domain}/enable");
+        var back = new List<NotificationRecorder>();
+        foreach (var gateway in fixture.Cluster.Gateways)
+        {
+            var recorder = await NotificationRecorder.ConnectAsync(new Uri(gateway.BaseAddress, "/hubs/device"), devices[1].AccessToken, messagePack: false);
+            Assert.Equal([drive], (await recorder.SubscribeAsync(drive)).Accepted);
+            back.Add(recorder);
+        }
+
+        var file = Guid.NewGuid();
+        await tenant.CreateFileAsync(drive, file);
+        foreach (var recorder in back)
+        {
+            await recorder.WaitForAsync(n => n.FileId == file, "a write after the identity was enabled again");
+        }
+
+        await AdminAsync(api, HttpMethod.Delete, $"/api/v1/admin/tenants/{tenant.Domain}");
+        await AllClosedWithinAsync(back, TimeSpan.FromSeconds(2), "deleted");
+        await RefusedEverywhereAsync(devices[1].AccessToken);
+        foreach (var recorder in live.Concat(back))
+        {
+            await recorder.DisposeAsync();
+        }
+    }
+
+    private static async Task AdminAsync(OdinApi api, HttpMethod method, string path)
+    {
+        using var response = await api.SendAsync(method, path, OdinHost.AdminKey, null);
+        await OdinApi.EnsureAsync(response, System.Net.HttpStatusCode.NoContent);
+    }
+
+    /// <summary>Every connection closes by the server within <paramref name="limit"/> of now.</summary>
+    private static async Task AllClosedWithinAsync(IEnumerable<NotificationRecorder> recorders, TimeSpan limit, string why)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Eventually.TrueAsync(
+            () => recorders.All(r => r.Connection.State == Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Disconnected),
+            $"every connection of the {why} identity to close", limit);
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, limit);
+    }
+
+    /// <summary>The still-unexpired token opens no lasting connection on any gateway.</summary>
+    private async Task RefusedEverywhereAsync(string token)
+    {
+        foreach (var gateway in fixture.Cluster.Gateways)
+        {
+            var attempt = await NotificationRecorder.ConnectAsync(new Uri(gateway.BaseAddress, "/hubs/device"), token, messagePack: false)
+                .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null);
+            if (attempt is not null)
+            {
+                await using (attempt)
+                {
+                    await Eventually.TrueAsync(
+                        () => attempt.Connection.State == Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Disconnected,
+                        $"{gateway.Name} to close a connection of a revoked identity");
+                }
+            }
+        }
+    }
+
     private async Task<double> DeliveredAsync()
     {
         var sum = 0.0;

@@ -124,14 +124,14 @@ public abstract class StorageContract(Func<Task<DatabaseOptions>> createOptions)
         var drive = (await Drives.CreateAsync(tenant.Id, "docs", "Docs"))!;
         await Files.WriteAsync(tenant.Id, drive.Id, Guid.NewGuid(), null, "{}", null);
 
-        Assert.True(await Tenants.SetDisabledAsync("merry.example", true));
+        Assert.Equal(tenant.Id, await Tenants.SetDisabledAsync("merry.example", true));
         Assert.True((await Tenants.FindByDomainAsync("merry.example"))!.Disabled);
-        Assert.False(await Tenants.SetDisabledAsync("nobody.example", true));
+        Assert.Null(await Tenants.SetDisabledAsync("nobody.example", true));
 
-        Assert.True(await Tenants.DeleteAsync("merry.example"));
+        Assert.Equal(tenant.Id, await Tenants.DeleteAsync("merry.example"));
         Assert.Null(await Tenants.FindByDomainAsync("merry.example"));
         Assert.Empty(await Outbox.ReadPendingAsync(100));
-        Assert.False(await Tenants.DeleteAsync("merry.example"));
+        Assert.Null(await Tenants.DeleteAsync("merry.example"));
     }
 
     [Fact]
