@@ -87,6 +87,7 @@ up() {
     Odin__Keys__EncryptionKey="$(cat "$state/keys-encryption-key")" \
     Odin__Auth__HubUrl="http://127.0.0.1:$haproxy_port/hubs/device" \
     Odin__Peer__ResolveTo="http://127.0.0.1:$haproxy_port" \
+    Odin__Peer__AllowedNetworks="127.0.0.1/32" \
     Odin__Temp__Root="$state/temp" \
       start "hosting$((i + 1))" dotnet "$root/src/Odin.Hosting/bin/Release/net10.0/Odin.Hosting.dll" --urls "http://127.0.0.1:${hosting_ports[$i]}"
   done

@@ -17,6 +17,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Odin:Keys:EncryptionKey", "c2hvcnQ=", "Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes")]
     [InlineData("Odin:Keys:EncryptionKey", "not base64!", "Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes")]
     [InlineData("Odin:Acme:DirectoryUrl", "not a url", "Odin__Acme: ")]
+    [InlineData("Odin:Peer:AllowedNetworks", "127.0.0.0/8, 10.0.0.0/33", "Odin__Peer: ")]
     public async Task Bad_settings_fail_with_one_line_naming_the_key(string key, string value, string expected)
     {
         var folder = Directory.CreateTempSubdirectory("odin-config-").FullName;

@@ -56,6 +56,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Odin__Notifications__PollInterval"] = "00:00:00.200",
             // Every identity sits behind the one HAProxy; short intervals so recoveries show within a test.
             ["Odin__Peer__ResolveTo"] = $"http://127.0.0.1:{haproxyPort}",
+            ["Odin__Peer__AllowedNetworks"] = "127.0.0.1/32",
             ["Odin__Peer__PollInterval"] = "00:00:00.100",
             ["Odin__Peer__RetryDelay"] = "00:00:00.200",
             ["Odin__Peer__MaxRetryDelay"] = "00:00:02",

@@ -11,11 +11,20 @@ public static class PeerComposition
     {
         services.AddValidatedOptions<PeerOptions>(configuration, PeerOptions.Section);
         // One long-lived client; connections are recycled every few minutes so DNS changes of peers are seen.
+        // Every connection is opened by the address policy (no internal addresses), and no redirect is
+        // followed: a peer could otherwise send the call on to an internal URL.
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<PeerOptions>>();
-            var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = options.Value.RequestTimeout };
-            return new PeerClient(http, options);
+            var policy = PeerAddressPolicy.From(options.Value);
+            var handler = new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                AllowAutoRedirect = false,
+                UseProxy = false,
+                ConnectCallback = policy.ConnectAsync,
+            };
+            return new PeerClient(new HttpClient(handler) { Timeout = options.Value.RequestTimeout }, options, sp.GetRequiredService<ILogger<PeerClient>>());
         });
         services.AddSingleton<PeerOutbox>();
         services.AddSingleton<PeerInbox>();

@@ -84,11 +84,8 @@ public static class PeerEndpoints
 
         DomainName.TryNormalize(delivery.Sender, out var sender, out _);
         var tenant = context.Tenant();
-        if (await drives.FindByAliasAsync(tenant.Id, delivery.DriveAlias!, context.RequestAborted) is not { } driveId)
-        {
-            return Problems.NotFound($"{tenant.Domain} has no drive '{delivery.DriveAlias}'.");
-        }
 
+        // Nothing about this identity's drives is said before the sender's own server confirmed the transfer.
         PeerConfirmation? confirmation;
         try
         {
@@ -102,6 +99,11 @@ public static class PeerEndpoints
         if (confirmation is null || confirmation.FileId != delivery.FileId || confirmation.VersionTag != delivery.VersionTag || confirmation.ContentHash != delivery.ContentHash)
         {
             return Problems.Forbidden($"{sender} did not confirm transfer {delivery.TransferId} as delivered.");
+        }
+
+        if (await drives.FindByAliasAsync(tenant.Id, delivery.DriveAlias!, context.RequestAborted) is not { } driveId)
+        {
+            return Problems.NotFound($"{tenant.Domain} has no drive '{delivery.DriveAlias}'.");
         }
 
         await inbox.AcceptAsync(tenant.Id, sender!, delivery.TransferId, driveId, delivery.FileId, delivery.VersionTag!, delivery.Metadata, delivery.Content,

@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 
 namespace Odin.Hosting.Peer;
 
 /// <summary>Configuration section <c>Odin:Peer</c>: sending files to other identities and taking them in.</summary>
-public sealed class PeerOptions
+public sealed class PeerOptions : IValidatableObject
 {
     public const string Section = "Odin:Peer";
 
@@ -14,6 +15,14 @@ public sealed class PeerOptions
     /// </summary>
     [Url]
     public string? ResolveTo { get; set; }
+
+    /// <summary>
+    /// Networks peer calls may reach although they are not public (comma-separated CIDR blocks such as
+    /// <c>127.0.0.0/8,10.1.2.0/24</c>). Empty (the default): only public addresses, as on the internet; a peer
+    /// domain that resolves to loopback, a private or link-local range (and the like) is never connected to.
+    /// Name the address of <see cref="ResolveTo"/> here when it is on the local network.
+    /// </summary>
+    public string? AllowedNetworks { get; set; }
 
     /// <summary>Delivery attempts before a transfer is marked failed. Default 10.</summary>
     [Range(1, 1000)]
@@ -53,4 +62,19 @@ public sealed class PeerOptions
     /// <summary>Rows claimed per round by each sender or processor. Default 20.</summary>
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 20;
+
+    /// <summary>The blocks of <see cref="AllowedNetworks"/>; throws <see cref="FormatException"/> on one that is not CIDR.</summary>
+    public static IReadOnlyList<IPNetwork> ParseNetworks(string? networks) =>
+        [.. (networks ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(IPNetwork.Parse)];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var block in (AllowedNetworks ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!IPNetwork.TryParse(block, out _))
+            {
+                yield return new ValidationResult($"'{block}' is not a CIDR block such as 127.0.0.0/8.", [nameof(AllowedNetworks)]);
+            }
+        }
+    }
 }
