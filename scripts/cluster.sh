@@ -79,6 +79,8 @@ up() {
   fi
 
   export Odin__Redis__Configuration="127.0.0.1:$redis_port"
+  # HAProxy (127.0.0.1) is the trusted proxy. The rate limits are raised because the load driver mints
+  # every device's token from this one machine; an internet-facing cluster keeps the defaults.
   for i in 0 1; do
     Odin__Database__Provider=Postgres \
     Odin__Database__ConnectionString="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=odin" \
@@ -88,6 +90,9 @@ up() {
     Odin__Auth__HubUrl="http://127.0.0.1:$haproxy_port/hubs/device" \
     Odin__Peer__ResolveTo="http://127.0.0.1:$haproxy_port" \
     Odin__Peer__AllowedNetworks="127.0.0.1/32" \
+    Odin__Edge__TrustedProxies="127.0.0.1/32" \
+    Odin__RateLimits__DeviceTokenPerSource=100000 Odin__RateLimits__DeviceTokenPerIdentity=100000 \
+    Odin__RateLimits__AdminPerSource=100000 \
     Odin__Temp__Root="$state/temp" \
       start "hosting$((i + 1))" dotnet "$root/src/Odin.Hosting/bin/Release/net10.0/Odin.Hosting.dll" --urls "http://127.0.0.1:${hosting_ports[$i]}"
   done

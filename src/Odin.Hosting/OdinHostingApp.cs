@@ -8,6 +8,7 @@ using Odin.Hosting.Cluster;
 using Odin.Hosting.Common;
 using Odin.Hosting.Devices;
 using Odin.Hosting.Drives;
+using Odin.Hosting.Edge;
 using Odin.Hosting.Files;
 using Odin.Hosting.Jobs;
 using Odin.Hosting.Keys;
@@ -65,6 +66,7 @@ public static class OdinHostingApp
         services.AddSingleton<TempFolder>();
         services.AddLeaderOnly<TempSweeper>();
         services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: [HealthTags.Ready]);
+        services.AddEdge(configuration);
         services.AddOdinAuth(configuration, singleNode);
         services.AddKeys(configuration, singleNode);
         services.AddSingleton<TenantStore>();
@@ -104,10 +106,12 @@ public static class OdinHostingApp
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = fileOptions.MaxRequestBodyBytes);
 
         var app = builder.Build();
+        app.UseForwardedHeaders(); // the client's address behind a trusted proxy (Odin:Edge:TrustedProxies)
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();
         app.UseRouting();
+        app.UseRateLimiter(); // after routing: limits belong to endpoints; before the tenant and token checks they guard
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<RequestContextMiddleware>();

@@ -23,7 +23,9 @@ public sealed class HaproxyServer : IAsyncDisposable
     public Uri HubUrl => new(BaseAddress, "/hubs/device");
 
     /// <param name="port">The port to listen on; a free one when null (a caller that must tell others the address first picks it).</param>
-    public static async Task<HaproxyServer> StartAsync(IReadOnlyList<string> gateways, IReadOnlyList<string> hosting, string logFolder, int? port = null)
+    /// <param name="edge">The configuration's optional edge settings (<c>ODIN_HTTP_REQUEST_TIMEOUT</c> and the like); its defaults otherwise.</param>
+    public static async Task<HaproxyServer> StartAsync(
+        IReadOnlyList<string> gateways, IReadOnlyList<string> hosting, string logFolder, int? port = null, IReadOnlyDictionary<string, string>? edge = null)
     {
         port ??= FreePort.Next();
         var start = new ProcessStartInfo(ServerBinaries.Find("haproxy"))
@@ -40,6 +42,11 @@ public sealed class HaproxyServer : IAsyncDisposable
                 ["ODIN_HOSTING2"] = hosting[1],
             },
         };
+        foreach (var (name, value) in edge ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var logPath = Path.Combine(logFolder, "haproxy.log");
         var server = new HaproxyServer(ChildProcess.Start(start, logPath), port.Value);
         await Eventually.TrueAsync(async () =>

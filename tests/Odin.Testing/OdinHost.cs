@@ -57,6 +57,11 @@ public sealed class OdinHost : IAsyncDisposable
             ["Odin:Temp:Root"] = Path.Combine(dataFolder, "temp"),
             ["Odin:Notifications:PollInterval"] = "00:00:00.200",
             ["Odin:LastSeen:FlushInterval"] = "00:00:00.200",
+            // Tests mint thousands of tokens from one address; the limits have tests of their own.
+            ["Odin:RateLimits:DeviceTokenPerSource"] = "100000",
+            ["Odin:RateLimits:DeviceTokenPerIdentity"] = "100000",
+            ["Odin:RateLimits:PeerInboxPerSource"] = "100000",
+            ["Odin:RateLimits:AdminPerSource"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -57,6 +57,13 @@ public sealed class ProcessCluster : IAsyncDisposable
             // Every identity sits behind the one HAProxy; short intervals so recoveries show within a test.
             ["Odin__Peer__ResolveTo"] = $"http://127.0.0.1:{haproxyPort}",
             ["Odin__Peer__AllowedNetworks"] = "127.0.0.1/32",
+            ["Odin__Edge__TrustedProxies"] = "127.0.0.1/32",
+            // Every test device is minted from this one address; the limits have tests of their own.
+            ["Odin__RateLimits__DeviceTokenPerSource"] = "100000",
+            ["Odin__RateLimits__DeviceTokenPerIdentity"] = "100000",
+            ["Odin__RateLimits__PeerInboxPerSource"] = "100000",
+            ["Odin__RateLimits__PeerInboxPerIdentity"] = "100000",
+            ["Odin__RateLimits__AdminPerSource"] = "100000",
             ["Odin__Peer__PollInterval"] = "00:00:00.100",
             ["Odin__Peer__RetryDelay"] = "00:00:00.200",
             ["Odin__Peer__MaxRetryDelay"] = "00:00:02",

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
 using Odin.Hosting.Drives;
+using Odin.Hosting.Edge;
 using Odin.Shared.Auth;
 using Odin.Shared.Realtime;
 using Odin.Shared.Revocation;
@@ -33,7 +34,7 @@ public static class DeviceEndpoints
         owner.MapDelete("/{deviceId:guid}", RevokeAsync).WithSummary("Revoke a device: no new tokens, no further calls");
         owner.MapGet("/online", OnlineAsync).WithSummary("The identity's devices connected now, on any gateway, with their connection count");
 
-        api.MapPost("/device/token", IssueTokenAsync).ForTenantHost().WithTags("Devices")
+        api.MapPost("/device/token", IssueTokenAsync).ForTenantHost().WithRateLimit(RateLimitClass.DeviceToken).WithTags("Devices")
             .WithSummary("Exchange a device's id and secret for a short-lived access token");
         return api;
     }

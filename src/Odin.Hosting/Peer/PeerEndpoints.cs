@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
 using Odin.Hosting.Drives;
+using Odin.Hosting.Edge;
 using Odin.Hosting.Tenants;
 
 namespace Odin.Hosting.Peer;
@@ -22,7 +23,7 @@ public static class PeerEndpoints
         owner.MapGet("/{transferId:guid}", StatusAsync).WithSummary("How a transfer's delivery went: pending, delivered or failed");
 
         var peer = api.MapGroup("/peer").ForTenantHost().WithTags("Peer transfer");
-        peer.MapPost("/inbox", AcceptAsync).WithSummary("Another Odin delivers a transfer to this identity (it is confirmed with the sender first)");
+        peer.MapPost("/inbox", AcceptAsync).WithRateLimit(RateLimitClass.PeerInbox).WithSummary("Another Odin delivers a transfer to this identity (it is confirmed with the sender first)");
         peer.MapGet("/transfers/{transferId:guid}", ConfirmAsync).WithSummary("A recipient asks this identity to confirm a transfer it says it received");
         return api;
     }

@@ -4,6 +4,7 @@ using Odin.Hosting.Jobs;
 using Odin.Hosting.Security;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
+using Odin.Hosting.Edge;
 using Odin.Shared.Revocation;
 
 namespace Odin.Hosting.Tenants;
@@ -17,7 +18,7 @@ public static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder api)
     {
-        var admin = api.MapGroup("/admin/tenants").RequireAdmin().WithTags("Admin");
+        var admin = api.MapGroup("/admin/tenants").RequireAdmin().WithRateLimit(RateLimitClass.Admin).WithTags("Admin");
         admin.MapPost("", CreateAsync).WithSummary("Create an identity; returns its first owner token");
         admin.MapPost("/{domain}/disable", (string domain, HttpContext context, TenantStore store, IdentityRegistry registry, LiveConnectionRevoker revoker) =>
             SetDisabledAsync(domain, true, context, store, registry, revoker)).WithSummary("Disable an identity: its host answers 403, its devices are disconnected");

@@ -149,9 +149,8 @@ public sealed class PeerSsrfTests : IAsyncLifetime
         api.SendAsync(HttpMethod.Post, "/api/v1/peer/inbox", null, recipient.Domain,
             new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(delivery, JsonSerializerOptions.Web)) { Headers = { ContentType = new("application/json") } });
 
-    private static async Task<Node> StartAsync(string resolveTo, string? allowed)
-    {
-        var host = await OdinHost.StartAsync(new Dictionary<string, string?>
+    private static Task<OdinNode> StartAsync(string resolveTo, string? allowed) =>
+        OdinNode.StartAsync(new Dictionary<string, string?>
         {
             ["Odin:Peer:ResolveTo"] = resolveTo,
             ["Odin:Peer:AllowedNetworks"] = allowed,
@@ -159,16 +158,4 @@ public sealed class PeerSsrfTests : IAsyncLifetime
             ["Odin:Peer:RetryDelay"] = "00:00:00.050",
             ["Odin:Peer:MaxRetryDelay"] = "00:00:00.100",
         });
-        return new Node(host, new OdinApi(host.CreateClient()));
-    }
-
-    private sealed record Node(OdinHost Host, OdinApi Api) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            Api.Http.Dispose();
-            await Host.DisposeAsync();
-            Directory.Delete(Host.DataFolder, recursive: true);
-        }
-    }
 }
