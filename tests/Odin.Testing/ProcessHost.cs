@@ -10,13 +10,16 @@ public sealed class ProcessHost : IAsyncDisposable
 {
     private readonly string _dll;
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly string? _workingDirectory;
     private Process? _process;
 
-    public ProcessHost(string name, string dll, IReadOnlyDictionary<string, string> environment, string logFolder)
+    /// <param name="workingDirectory">Where it runs (a single node keeps <c>data/</c> there); the test's own when null.</param>
+    public ProcessHost(string name, string dll, IReadOnlyDictionary<string, string> environment, string logFolder, string? workingDirectory = null)
     {
         Name = name;
         _dll = dll;
         _environment = environment;
+        _workingDirectory = workingDirectory;
         LogPath = Path.Combine(logFolder, $"{name}.log");
     }
 
@@ -35,7 +38,7 @@ public sealed class ProcessHost : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _workingDirectory ?? "" };
         start.ArgumentList.Add(_dll);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://{Address}");

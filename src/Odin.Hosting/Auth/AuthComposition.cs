@@ -33,7 +33,7 @@ public static class AuthComposition
         if (string.IsNullOrWhiteSpace(adminKey))
         {
             adminKey = singleNode
-                ? LocalSecretFile.LoadOrCreate("data/admin-key", () => Secrets.New("odin_admin_"), "the admin API key", show: true)
+                ? LocalSecretFile.LoadOrCreate("data/admin-key", () => Secrets.New("odin_admin_"), "the admin API key")
                 : throw new StartupConfigurationException("Odin__Admin__ApiKey is required when Odin__Redis__Configuration is set (cluster mode).");
         }
 

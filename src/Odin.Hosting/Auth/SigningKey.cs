@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
+using Odin.Hosting.Common;
 using Odin.Shared;
 using Odin.Shared.Auth;
 
@@ -37,13 +38,8 @@ public sealed class SigningKey : IDeviceTokenKeys
                     $"Odin__Auth__SigningKeyPath: '{path}' does not exist (a cluster needs the same key file on every instance; create one with 'openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt').");
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             using var created = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            File.WriteAllText(path, created.ExportPkcs8PrivateKeyPem());
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            OwnerOnly.CreateFile(path, created.ExportPkcs8PrivateKeyPem());
 
             // Next to it, the public half a standalone Gateway needs.
             File.WriteAllText(Path.ChangeExtension(path, ".pub.pem"), created.ExportSubjectPublicKeyInfoPem());

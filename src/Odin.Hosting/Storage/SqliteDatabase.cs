@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Odin.Hosting.Common;
 
 namespace Odin.Hosting.Storage;
 
@@ -19,7 +20,17 @@ internal sealed class SqliteDatabase : IDatabase
         };
         if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } folder && builder.DataSource != ":memory:")
         {
-            Directory.CreateDirectory(folder);
+            // The database holds every identity's data: its folder 0700, the file 0600 before SQLite first
+            // opens it (SQLite gives the -wal and -shm files the database file's mode).
+            OwnerOnly.EnsureFolder(folder);
+            OwnerOnly.EnsureFile(builder.DataSource);
+            foreach (var companion in (string[])[builder.DataSource + "-wal", builder.DataSource + "-shm"])
+            {
+                if (File.Exists(companion))
+                {
+                    OwnerOnly.EnsureFile(companion);
+                }
+            }
         }
 
         _connectionString = builder.ToString();
