@@ -9,7 +9,11 @@
 #
 # Ports: ODIN_CLUSTER_PORT (default 8080) is HAProxy; the others follow it:
 #   +21/+22 gateways, +31/+32 Hosting, +40 Redis, +50 PostgreSQL.
+# As a deployment should: Redis has no default user (Odin connects as the ACL user "odin" with the password
+# in .cluster/redis-password), PostgreSQL asks for a password (SCRAM; .cluster/pg-password), and every
+# secret in .cluster/ is readable by the user who ran this only.
 set -euo pipefail
+umask 077
 cd "$(dirname "$0")/.."
 root=$(pwd)
 state="$root/.cluster"
@@ -47,18 +51,29 @@ up() {
   command -v redis-server >/dev/null && command -v haproxy >/dev/null && [ -n "$pgbin" ] \
     || { say "missing servers: run scripts/setup.sh first"; exit 1; }
   mkdir -p "$state/logs" "$state/pids"
+  # 0711: PostgreSQL's own user must pass through to its data folder; nobody else may list what is here.
+  chmod 711 "$state"
   say "building (Release) ..."
   dotnet build "$root/src/Odin.Hosting" -c Release -nologo -v quiet >"$state/logs/build.log" 2>&1 \
     && dotnet build "$root/src/Gateway" -c Release -nologo -v quiet >>"$state/logs/build.log" 2>&1 \
     || { say "build failed; see $state/logs/build.log"; exit 1; }
 
-  start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state"
-  wait_for redis redis-cli -p "$redis_port" ping
+  [ -f "$state/redis-password" ] || openssl rand -hex 24 >"$state/redis-password"
+  [ -f "$state/pg-password" ] || openssl rand -hex 24 >"$state/pg-password"
+  local redis_password pg_password
+  redis_password=$(cat "$state/redis-password")
+  pg_password=$(cat "$state/pg-password")
+  start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" \
+    --user default off --user odin on ">$redis_password" '~*' '&*' '+@all'
+  wait_for redis env REDISCLI_AUTH="$redis_password" redis-cli -p "$redis_port" --user odin ping
 
   if [ ! -d "$state/pg" ]; then
     mkdir -p "$state/pg"
-    [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$state/pg"
-    as_postgres "$pgbin/initdb" -D "$state/pg/data" -A trust -U postgres -E UTF8 --no-sync >"$state/logs/initdb.log" 2>&1
+    cp "$state/pg-password" "$state/pg/pwfile"
+    [ "$(id -u)" -ne 0 ] || chown -R postgres:postgres "$state/pg"
+    as_postgres "$pgbin/initdb" -D "$state/pg/data" -A scram-sha-256 --pwfile "$state/pg/pwfile" -U postgres -E UTF8 --no-sync \
+      >"$state/logs/initdb.log" 2>&1 || { say "initdb failed; see $state/logs/initdb.log"; exit 1; }
+    rm -f "$state/pg/pwfile"
   fi
   if [ "$(id -u)" -eq 0 ]; then
     start postgres runuser -u postgres -- "$pgbin/postgres" -D "$state/pg/data" -p "$pg_port" -k "$state/pg" -c listen_addresses=127.0.0.1
@@ -66,8 +81,10 @@ up() {
     start postgres "$pgbin/postgres" -D "$state/pg/data" -p "$pg_port" -k "$state/pg" -c listen_addresses=127.0.0.1
   fi
   wait_for postgres "$pgbin/pg_isready" -h 127.0.0.1 -p "$pg_port" -U postgres
+  export PGPASSWORD="$pg_password"
   psql -h 127.0.0.1 -p "$pg_port" -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'odin'" | grep -q 1 \
     || psql -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE odin"
+  unset PGPASSWORD
 
   if [ ! -f "$state/signing-key.pem" ]; then
     openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out "$state/signing-key.pem"
@@ -77,13 +94,15 @@ up() {
   if [ ! -f "$state/keys-encryption-key" ]; then
     openssl rand -base64 32 >"$state/keys-encryption-key"
   fi
+  # Secrets an older run left readable by others are narrowed.
+  chmod 600 "$state"/admin-key "$state"/keys-encryption-key "$state"/signing-key.pem "$state"/redis-password "$state"/pg-password
 
-  export Odin__Redis__Configuration="127.0.0.1:$redis_port"
+  export Odin__Redis__Configuration="127.0.0.1:$redis_port,user=odin,password=$redis_password"
   # HAProxy (127.0.0.1) is the trusted proxy. The rate limits are raised because the load driver mints
   # every device's token from this one machine; an internet-facing cluster keeps the defaults.
   for i in 0 1; do
     Odin__Database__Provider=Postgres \
-    Odin__Database__ConnectionString="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=odin" \
+    Odin__Database__ConnectionString="Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$pg_password;Database=odin" \
     Odin__Auth__SigningKeyPath="$state/signing-key.pem" \
     Odin__Admin__ApiKey="$(cat "$state/admin-key")" \
     Odin__Keys__EncryptionKey="$(cat "$state/keys-encryption-key")" \
@@ -116,8 +135,9 @@ cluster: up. Logs in $state/logs.
   API and hub (HAProxy):  http://127.0.0.1:$haproxy_port      hub: http://127.0.0.1:$haproxy_port/hubs/device
   Hosting:                http://127.0.0.1:${hosting_ports[0]}  http://127.0.0.1:${hosting_ports[1]}
   Gateways:               http://127.0.0.1:${gateway_ports[0]}  http://127.0.0.1:${gateway_ports[1]}
-  Redis:                  127.0.0.1:$redis_port   PostgreSQL: 127.0.0.1:$pg_port (user postgres, database odin)
-  Admin key:              $(cat "$state/admin-key")
+  Redis:                  127.0.0.1:$redis_port (user odin, password in $state/redis-password)
+  PostgreSQL:             127.0.0.1:$pg_port (user postgres, database odin, password in $state/pg-password)
+  Admin key:              in $state/admin-key
 INFO
 }
 

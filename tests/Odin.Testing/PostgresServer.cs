@@ -5,7 +5,7 @@ using Xunit;
 namespace Odin.Testing;
 
 /// <summary>
-/// A throwaway PostgreSQL cluster: <c>initdb</c> into a temp folder (trust auth), the server on a free
+/// A throwaway PostgreSQL cluster: <c>initdb</c> into a temp folder (password authentication, SCRAM), the server on a free
 /// loopback port as a child process, stopped by its own PID. As root it runs as the <c>postgres</c> user,
 /// as PostgreSQL requires. Each test asks for a fresh database with <see cref="CreateDatabaseAsync"/>.
 /// </summary>
@@ -15,6 +15,8 @@ public sealed class PostgresServer : IAsyncLifetime
     private Process? _process;
 
     public int Port { get; } = FreePort.Next();
+
+    public string Password { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     public async Task InitializeAsync()
     {
@@ -27,7 +29,20 @@ public sealed class PostgresServer : IAsyncLifetime
             await ChildProcess.RunAsync("chown", "postgres:postgres", _folder);
         }
 
-        await RunAsPostgres(asRoot, Path.Combine(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync");
+        var passwordFile = Path.Combine(_folder, "password");
+        await File.WriteAllTextAsync(passwordFile, Password);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        if (asRoot)
+        {
+            await ChildProcess.RunAsync("chown", "postgres:postgres", passwordFile);
+        }
+
+        await RunAsPostgres(asRoot, Path.Combine(bin, "initdb"), "-D", data, "-A", "scram-sha-256", "--pwfile", passwordFile, "-U", "postgres", "-E", "UTF8", "--no-sync");
+        File.Delete(passwordFile);
         string[] server =
         [
             Path.Combine(bin, "postgres"), "-D", data, "-p", Port.ToString(), "-k", _folder,
@@ -52,7 +67,7 @@ public sealed class PostgresServer : IAsyncLifetime
     }
 
     public string ConnectionString(string database) =>
-        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Maximum Pool Size=60;Timeout=30";
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Password={Password};Database={database};Maximum Pool Size=60;Timeout=30";
 
     public Task DisposeAsync()
     {

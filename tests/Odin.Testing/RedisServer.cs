@@ -5,16 +5,23 @@ using Xunit;
 
 namespace Odin.Testing;
 
-/// <summary>A real <c>redis-server</c> on a free loopback port, in a temp folder, stopped by its own PID.</summary>
+/// <summary>
+/// A real <c>redis-server</c> on a free loopback port, in a temp folder, stopped by its own PID. As an
+/// operator should run it: the default user is off, and Odin connects as an ACL user with a password.
+/// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
+    public const string User = "odin";
+
     private readonly string _folder = Directory.CreateTempSubdirectory("odin-redis-").FullName;
     private Process? _process;
 
     public int Port { get; } = FreePort.Next();
 
+    public string Password { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     /// <summary>StackExchange.Redis configuration string for this server.</summary>
-    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
+    public string ConnectionString => $"127.0.0.1:{Port},user={User},password={Password},abortConnect=false";
 
     public async Task InitializeAsync() => await StartAsync();
 
@@ -23,7 +30,8 @@ public sealed class RedisServer : IAsyncLifetime
         var binary = ServerBinaries.Find("redis-server");
         _process = ChildProcess.Start(binary, Path.Combine(_folder, "redis.log"),
             "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", _folder, "--daemonize", "no", "--maxclients", "4000");
+            "--dir", _folder, "--daemonize", "no", "--maxclients", "4000",
+            "--user", "default", "off", "--user", User, "on", $">{Password}", "~*", "&*", "+@all");
         await Eventually.TrueAsync(PingAsync, $"redis-server on port {Port} to answer PING (log: {_folder}/redis.log)");
     }
 
@@ -50,10 +58,21 @@ public sealed class RedisServer : IAsyncLifetime
             using var client = new TcpClient();
             await client.ConnectAsync("127.0.0.1", Port);
             var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray());
-            var buffer = new byte[16];
-            var read = await stream.ReadAsync(buffer);
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"AUTH {User} {Password}\r\nPING\r\n"));
+            var answer = new StringBuilder();
+            var buffer = new byte[64];
+            while (!answer.ToString().Contains("\r\n+PONG", StringComparison.Ordinal) && !answer.ToString().StartsWith('-'))
+            {
+                var read = await stream.ReadAsync(buffer);
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            return answer.ToString().StartsWith("+OK\r\n+PONG", StringComparison.Ordinal);
         }
         catch (SocketException)
         {
