@@ -43,6 +43,7 @@ public sealed class InProcessCluster : IAsyncDisposable
         {
             ["Odin:Redis:Configuration"] = redis.ConnectionString,
             ["Odin:Redis:ChannelPrefix"] = prefix,
+            ["Odin:Redis:TrustedCaPath"] = redis.TrustedCaPath ?? "",
         };
         var hostingConfiguration = new Dictionary<string, string?>(shared)
         {

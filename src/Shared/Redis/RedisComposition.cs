@@ -14,12 +14,17 @@ public static class RedisComposition
     /// </summary>
     public static IServiceCollection AddOdinRedis(this IServiceCollection services, RedisOptions options)
     {
+        if (options.TrustedCaPath.Length > 0 && !File.Exists(options.TrustedCaPath))
+        {
+            throw new StartupConfigurationException($"Odin__Redis__TrustedCaPath: '{options.TrustedCaPath}' does not exist.");
+        }
+
         var health = new RedisHealth();
         services.AddSingleton(health);
         services.TryAddSingleton(new RedisNames(options.ChannelPrefix));
         services.AddSingleton<IConnectionMultiplexer>(_ =>
         {
-            var connection = ConnectionMultiplexer.Connect(Configure(options.Configuration));
+            var connection = ConnectionMultiplexer.Connect(Configure(options));
             health.Watch(connection);
             return connection;
         });
@@ -41,9 +46,14 @@ public static class RedisComposition
             Task.FromResult(health.IsConnected ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Redis is unreachable"));
     }
 
-    private static ConfigurationOptions Configure(string configuration)
+    private static ConfigurationOptions Configure(RedisOptions redis)
     {
-        var options = ConfigurationOptions.Parse(configuration);
+        var options = ConfigurationOptions.Parse(redis.Configuration);
+        if (redis.TrustedCaPath.Length > 0)
+        {
+            options.TrustIssuer(redis.TrustedCaPath); // a private CA for the server's TLS certificate
+        }
+
         // Start and keep retrying while Redis is down, instead of failing start-up.
         options.AbortOnConnectFail = false;
         // While Redis is down, fail commands at once instead of queueing them for the reconnect: a notification

@@ -10,6 +10,12 @@ public sealed class RedisOptions
     /// <summary>StackExchange.Redis configuration string. Empty (the default) means single node: no Redis at all.</summary>
     public string Configuration { get; set; } = "";
 
+    /// <summary>
+    /// PEM of the certificate authority that signed the Redis server's TLS certificate, when it is a private
+    /// one (with <c>ssl=true</c> in <see cref="Configuration"/>). Empty (the default): the system's trust store.
+    /// </summary>
+    public string TrustedCaPath { get; set; } = "";
+
     /// <summary>Prefix for every Redis key and channel. Default <c>odin</c>.</summary>
     public string ChannelPrefix { get; set; } = DefaultChannelPrefix;
 
