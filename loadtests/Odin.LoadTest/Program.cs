@@ -20,6 +20,7 @@ try
         "cache" => await CacheCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "jobs" => await JobsCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "peer" => await PeerCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        "hosts" => await HostsCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "resume" => await Odin.LoadTest.Resume.ResumeCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         _ => Usage(),
     };
@@ -38,6 +39,7 @@ static int Usage()
     Console.Error.WriteLine($"       Odin.LoadTest {CacheCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {JobsCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {PeerCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {HostsCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {Odin.LoadTest.Resume.ResumeCommand.Usage}");
     return 2;
 }
