@@ -32,6 +32,7 @@ public static class HostsCommand
             ("15 001-label Host headers (30 002 characters)", oversized, _ => string.Join('.', Enumerable.Repeat("a", 15_001)) + "x", HttpStatusCode.BadRequest),
         };
 
+        var unexpected = 0;
         var rss = ProcessMemory.Rss(pid);
         Console.WriteLine($"server resident memory before: {rss / 1048576.0:F0} MiB");
         Console.WriteLine("| phase | requests | answered as expected | server CPU per request | resident memory after | change | wall-clock rate (shown, not a target) |");
@@ -56,8 +57,10 @@ public static class HostsCommand
             Console.WriteLine($"| {name} | {count} | {ok} | {spent.TotalMicroseconds / count:F0} µs | {after / 1048576.0:F0} MiB | {(after - rss) / 1048576.0:+0;-0} MiB |"
                 + $" {count / clock.Elapsed.TotalSeconds:F0}/s |");
             rss = after;
+            unexpected += count - ok;
         }
 
-        return 0;
+        // Non-zero when any answer was not the one expected (a 400 for an oversized host, a 404 for an unknown one).
+        return unexpected == 0 ? 0 : 1;
     }
 }

@@ -31,6 +31,15 @@ public sealed class LoadTestSmokeTests
     }
 
     [Fact]
+    public async Task A_small_hosts_benchmark_gets_the_expected_answer_to_every_hostile_host()
+    {
+        await using var node = await Odin.Testing.OdinNode.StartAsync(new Dictionary<string, string?>());
+        var exit = await HostsCommand.RunAsync(new Arguments(
+            ["--api", node.Host.BaseAddress.ToString(), "--pid", $"{Environment.ProcessId}", "--hosts", "300", "--oversized", "20"]), CancellationToken.None);
+        Assert.Equal(0, exit); // non-zero: an unknown host was not 404 or an oversized one not 400
+    }
+
+    [Fact]
     public async Task A_small_resume_benchmark_moves_every_device_to_the_other_gateway_without_losing_anything()
     {
         // Non-zero: a device did not resume, or lost or skipped a notification.
