@@ -26,7 +26,7 @@ public static class EdgeComposition
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
             forwarded.KnownProxies.Clear();
             forwarded.KnownIPNetworks.Clear();
-            foreach (var network in edge.Value.TrustedNetworks())
+            foreach (var network in NetworkList.Parse(edge.Value.TrustedProxies))
             {
                 forwarded.KnownIPNetworks.Add(network);
             }

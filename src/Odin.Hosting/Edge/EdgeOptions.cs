@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
+using Odin.Hosting.Common;
 
 namespace Odin.Hosting.Edge;
 
@@ -47,17 +47,6 @@ public sealed class EdgeOptions : IValidatableObject
     /// </summary>
     public string? TrustedProxies { get; set; }
 
-    public IReadOnlyList<IPNetwork> TrustedNetworks() =>
-        [.. (TrustedProxies ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(IPNetwork.Parse)];
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        foreach (var block in (TrustedProxies ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!IPNetwork.TryParse(block, out _))
-            {
-                yield return new ValidationResult($"'{block}' is not a CIDR block such as 127.0.0.1/32.", [nameof(TrustedProxies)]);
-            }
-        }
-    }
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        NetworkList.Invalid(TrustedProxies).Select(block => new ValidationResult($"'{block}' is not a CIDR block such as 127.0.0.1/32.", [nameof(TrustedProxies)]));
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Odin.Hosting.Common;
 
 namespace Odin.Hosting.Peer;
 
@@ -25,7 +26,7 @@ public sealed class PeerAddressPolicy(IReadOnlyList<IPNetwork> allowed)
         }.Select(IPNetwork.Parse),
     ];
 
-    public static PeerAddressPolicy From(PeerOptions options) => new(PeerOptions.ParseNetworks(options.AllowedNetworks));
+    public static PeerAddressPolicy From(PeerOptions options) => new(NetworkList.Parse(options.AllowedNetworks));
 
     public bool Allows(IPAddress address)
     {

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
+using Odin.Hosting.Common;
 
 namespace Odin.Hosting.Peer;
 
@@ -63,18 +63,6 @@ public sealed class PeerOptions : IValidatableObject
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 20;
 
-    /// <summary>The blocks of <see cref="AllowedNetworks"/>; throws <see cref="FormatException"/> on one that is not CIDR.</summary>
-    public static IReadOnlyList<IPNetwork> ParseNetworks(string? networks) =>
-        [.. (networks ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(IPNetwork.Parse)];
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        foreach (var block in (AllowedNetworks ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!IPNetwork.TryParse(block, out _))
-            {
-                yield return new ValidationResult($"'{block}' is not a CIDR block such as 127.0.0.0/8.", [nameof(AllowedNetworks)]);
-            }
-        }
-    }
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        NetworkList.Invalid(AllowedNetworks).Select(block => new ValidationResult($"'{block}' is not a CIDR block such as 127.0.0.0/8.", [nameof(AllowedNetworks)]));
 }
