@@ -45,7 +45,9 @@ public static class GatewayComposition
         services.AddHostedService<RevocationListener>();
         services.AddSingleton<NotificationFanout>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationFanout>());
-        services.AddHostedService<GatewayDrain>();
+        services.AddSingleton<GatewayDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayDrain>());
+        services.AddHealthChecks().AddCheck<DrainReadinessCheck>("gateway-drain", tags: [HealthTags.Ready]);
         services.AddSingleton<PresenceTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
         var drainTimeout = section.Get<GatewayOptions>()?.DrainTimeout ?? new GatewayOptions().DrainTimeout;
@@ -69,6 +71,13 @@ public static class GatewayComposition
 
         return signalR;
     }
+
+    /// <summary>
+    /// For a process that owns its signals (the executables, not a test host): SIGTERM, SIGINT and SIGQUIT drain
+    /// the devices before the application stops (<see cref="DrainFirstLifetime"/>).
+    /// </summary>
+    public static IServiceCollection DrainOnSignals(this IServiceCollection services) =>
+        services.AddSingleton<IHostLifetime, DrainFirstLifetime>();
 
     public static IEndpointConventionBuilder MapOdinGateway(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapHub<DeviceHub>(HubPaths.Device, options =>

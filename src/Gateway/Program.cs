@@ -14,7 +14,7 @@ public static class Program
     {
         try
         {
-            var app = Build(args);
+            var app = Build(args, builder => builder.Services.DrainOnSignals());
             app.Services.GetService<IStartupValidator>()?.Validate();
             await app.RunAsync();
             return 0;

@@ -137,6 +137,16 @@ public static class OdinHostingApp
         return app;
     }
 
+    /// <summary>For the executable: a single node drains its devices on SIGTERM before it stops (the hub is in this process).</summary>
+    public static void DrainOnSignals(WebApplicationBuilder builder)
+    {
+        var redis = builder.Configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+        if (!redis.IsCluster)
+        {
+            builder.Services.DrainOnSignals();
+        }
+    }
+
     /// <summary>
     /// Validates options, migrates the database and loads the registry, then starts serving. Doing the
     /// first two before the host starts means a bad setting fails with one line, not a logged stack trace.

@@ -9,7 +9,7 @@ public static class Program
         WebApplication app;
         try
         {
-            app = OdinHostingApp.Build(args);
+            app = OdinHostingApp.Build(args, OdinHostingApp.DrainOnSignals);
             await OdinHostingApp.StartAsync(app);
         }
         catch (Exception ex) when (StartupErrors.Describe(ex) is { } line)

@@ -23,6 +23,7 @@ public sealed class NotificationRecorder : IAsyncDisposable
     private string? _epoch;
 
     private readonly ConcurrentQueue<string> _reconnectRequests = new();
+    private readonly ConcurrentQueue<(TimelineEvent Event, DateTimeOffset At)> _timeline = new();
     private volatile bool _disposed;
 
     private NotificationRecorder(HubConnection connection, bool comeBack)
@@ -51,7 +52,11 @@ public sealed class NotificationRecorder : IAsyncDisposable
             InterlockedMax(ref _cursor, n.Seq);
         });
         connection.On<string>(nameof(IDeviceClient.Resync), reason => _resyncs.Enqueue(reason));
-        connection.On<string, int>(nameof(IDeviceClient.Reconnect), (reason, _) => _reconnectRequests.Enqueue(reason));
+        connection.On<string, int>(nameof(IDeviceClient.Reconnect), (reason, _) =>
+        {
+            _reconnectRequests.Enqueue(reason);
+            _timeline.Enqueue((TimelineEvent.ReconnectRequested, DateTimeOffset.UtcNow));
+        });
         if (comeBack)
         {
             // The server closed the connection (told to reconnect: a draining gateway, a limit): start again, as a device does.
@@ -117,6 +122,9 @@ public sealed class NotificationRecorder : IAsyncDisposable
 
     /// <summary>Reconnect requests the server sent (with their reasons).</summary>
     public IReadOnlyList<string> ReconnectRequests => [.. _reconnectRequests];
+
+    /// <summary>What the device saw, in order: the server's Reconnect requests and the drops of its connection.</summary>
+    public IReadOnlyList<(TimelineEvent Event, DateTimeOffset At)> Timeline => [.. _timeline];
 
     /// <param name="reconnect">Come back by itself after a drop or a close by the server, and resume.</param>
     public static async Task<NotificationRecorder> ConnectAsync(Uri hubUrl, string token, bool messagePack, bool reconnect = false)
@@ -189,6 +197,7 @@ public sealed class NotificationRecorder : IAsyncDisposable
 
     private void Dropped()
     {
+        _timeline.Enqueue((TimelineEvent.Dropped, DateTimeOffset.UtcNow));
         Interlocked.Increment(ref _drops);
         _resumePending = true;
     }
@@ -237,4 +246,14 @@ public sealed class NotificationRecorder : IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>An entry of <see cref="NotificationRecorder.Timeline"/>.</summary>
+public enum TimelineEvent
+{
+    /// <summary>The server sent <c>Reconnect</c>.</summary>
+    ReconnectRequested,
+
+    /// <summary>The connection closed or broke (and the device began coming back, if it does).</summary>
+    Dropped,
 }

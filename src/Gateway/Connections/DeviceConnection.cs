@@ -9,6 +9,7 @@ internal sealed class DeviceConnection(HubConnectionContext context, DeviceIdent
 {
     private const string ItemKey = "odin.device";
     private readonly HashSet<Guid> _subscriptions = [];
+    private readonly TaskCompletionSource _gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<NotificationEnvelope>? _resumeBuffer;
     private bool _live;
 
@@ -68,6 +69,11 @@ internal sealed class DeviceConnection(HubConnectionContext context, DeviceIdent
     public void AttachTo(HubCallerContext context) => context.Items[ItemKey] = this;
 
     public void Abort() => context.Abort();
+
+    /// <summary>Completes once the connection has ended and its transport finished (the hub's OnDisconnected ran).</summary>
+    public Task Gone => _gone.Task;
+
+    public void Ended() => _gone.TrySetResult();
 
     /// <summary>True the first time: from now on the identity's notifications are for this connection.</summary>
     public bool GoLive()

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 
 namespace Odin.Gateway.Connections;
 
@@ -91,8 +92,10 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
     }
 
     /// <summary>
-    /// Drops what waits, sends <paramref name="last"/> as the last message and closes the connection once it is
-    /// written, or after <paramref name="timeout"/> if the device does not even take that. Completes when closed.
+    /// Drops what waits, sends <paramref name="last"/> as the last message and then SignalR's close message, so the
+    /// device closes the connection once it has read both (aborting it here could cut <paramref name="last"/> while
+    /// the transport still sends it); a device that does not close within <paramref name="timeout"/> is cut.
+    /// Completes when both are written, or the connection was cut.
     /// </summary>
     public Task CloseAsync(SerializedHubMessage last, TimeSpan timeout)
     {
@@ -166,8 +169,22 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
             }
         }
 
-        Abort(); // the last message of a closing connection is written
+        // The last message of a closing connection is written: ask the device to close.
+        try
+        {
+            await connection.WriteAsync(CloseRequest);
+        }
+        catch (Exception)
+        {
+            Abort();
+            return;
+        }
+
+        Closed();
     }
+
+    /// <summary>SignalR's close message; the device may reconnect (it was told where and why just before).</summary>
+    private static readonly CloseMessage CloseRequest = new(error: null, allowReconnect: true);
 
     private async Task AbortAfterAsync(TimeSpan timeout)
     {
@@ -178,6 +195,11 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
     private void Abort()
     {
         connection.Abort();
+        Closed();
+    }
+
+    private void Closed()
+    {
         lock (_lock)
         {
             _closing = true;

@@ -19,6 +19,7 @@ internal sealed partial class DeviceHubBehavior(
     NotificationFanout fanout,
     DeviceRevocations revocations,
     ConnectionRefusal refusal,
+    GatewayDrain drain,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<DeviceHubBehavior> logger) : IDeviceHubBehavior
@@ -41,7 +42,7 @@ internal sealed partial class DeviceHubBehavior(
             return;
         }
 
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        if (drain.IsDraining || lifetime.ApplicationStopping.IsCancellationRequested)
         {
             await refusal.RefuseAsync(hub.Clients.Caller, hub.Context, GatewayDrain.Reason);
             return;
@@ -83,6 +84,7 @@ internal sealed partial class DeviceHubBehavior(
             }
 
             connections.Remove(connection);
+            connection.Ended();
             await connection.PresenceRecorded; // so the removal cannot overtake the record
             await presence.DisconnectedAsync(connection);
         }
