@@ -45,7 +45,7 @@ public static class OdinHostingApp
         var singleNode = !redis.IsCluster;
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Apply);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Unreadable bodies throw, so BadRequestExceptionHandler can say what was wrong with them.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -90,10 +90,10 @@ public sealed record TenantHandle(OdinApi Api, Guid TenantId, string Domain, str
         return new DeviceHandle(this, deviceId, secret, tokenBody.GetProperty("accessToken").GetString()!);
     }
 
-    /// <summary>PUT as the owner; returns the response (caller disposes).</summary>
-    public Task<HttpResponseMessage> PutFileAsync(Guid driveId, Guid fileId, object? body = null, string? versionTag = null, string? bearer = null) =>
+    /// <summary>PUT as the owner; returns the response (caller disposes). <paramref name="rawIfMatch"/> is sent as it is.</summary>
+    public Task<HttpResponseMessage> PutFileAsync(Guid driveId, Guid fileId, object? body = null, string? versionTag = null, string? bearer = null, string? rawIfMatch = null) =>
         Api.SendAsync(HttpMethod.Put, $"/api/v1/drives/{driveId}/files/{fileId}", bearer ?? OwnerToken, Domain,
-            body ?? new { metadata = new { name = "file" } }, versionTag is null ? null : $"\"{versionTag}\"");
+            body ?? new { metadata = new { name = "file" } }, rawIfMatch ?? (versionTag is null ? null : $"\"{versionTag}\""));
 
     /// <summary>Creates a file as the owner and returns its version tag.</summary>
     public async Task<string> CreateFileAsync(Guid driveId, Guid fileId)

@@ -207,7 +207,7 @@ public static class FileEndpoints
         return null;
     }
 
-    /// <summary>Absent ⇒ null tag; one quoted (or, leniently, bare) tag ⇒ that tag; anything else ⇒ false.</summary>
+    /// <summary>Absent ⇒ null tag; one quoted tag (RFC 9110: <c>"…"</c>) ⇒ that tag; anything else (bare, weak, a list) ⇒ false.</summary>
     private static bool TryReadIfMatch(HttpContext context, out string? tag)
     {
         tag = null;
@@ -217,13 +217,14 @@ public static class FileEndpoints
             return true;
         }
 
-        var raw = values.Count == 1 ? values[0]!.Trim() : "";
-        if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"')
+        var quoted = values.Count == 1 ? values[0]!.Trim() : "";
+        if (quoted.Length < 3 || quoted[0] != '"' || quoted[^1] != '"')
         {
-            raw = raw[1..^1];
+            return false;
         }
 
-        if (raw.Length is 0 or > 64 || !raw.All(char.IsAsciiHexDigitLower))
+        var raw = quoted[1..^1];
+        if (raw.Length > 64 || !raw.All(char.IsAsciiHexDigitLower))
         {
             return false;
         }

@@ -6,7 +6,10 @@ namespace Odin.Hosting.Tests.Api;
 
 internal static class ApiAssert
 {
-    /// <summary>Asserts an RFC 7807 problem with <paramref name="status"/> and returns its detail.</summary>
+    /// <summary>
+    /// Asserts an RFC 7807 problem with <paramref name="status"/>, a <c>type</c> and a <c>detail</c> that names no
+    /// type of ours or the runtime's, and returns the detail.
+    /// </summary>
     public static async Task<string> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         var body = await response.Content.ReadAsStringAsync();
@@ -14,7 +17,11 @@ internal static class ApiAssert
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var problem = JsonDocument.Parse(body);
         Assert.Equal((int)status, problem.RootElement.GetProperty("status").GetInt32());
-        return problem.RootElement.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : "";
+        Assert.False(string.IsNullOrEmpty(problem.RootElement.TryGetProperty("type", out var type) ? type.GetString() : null), $"a type: {body}");
+        var detail = problem.RootElement.TryGetProperty("detail", out var d) ? d.GetString() ?? "" : "";
+        Assert.False(string.IsNullOrWhiteSpace(detail), $"a detail: {body}");
+        Assert.DoesNotMatch(@"Odin\.|System\.|Microsoft\.|Exception|   at ", detail);
+        return detail;
     }
 
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode status)
