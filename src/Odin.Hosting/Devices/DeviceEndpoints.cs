@@ -108,9 +108,26 @@ public static class DeviceEndpoints
         }
 
         var (token, expiresAt) = await issuer.IssueAsync(new DeviceIdentity(tenant.Id, tenant.Domain, request.DeviceId, grants), context.RequestAborted);
-        var hubUrl = string.IsNullOrEmpty(options.Value.HubUrl)
-            ? $"{context.Request.Scheme}://{context.Request.Host}{HubPaths.Device}"
-            : options.Value.HubUrl;
+        var hubUrl = string.IsNullOrEmpty(options.Value.HubUrl) ? SameOrigin(context) : options.Value.HubUrl;
         return TypedResults.Ok(new DeviceTokenResponse(token, expiresAt, hubUrl));
+    }
+
+    /// <summary>
+    /// The hub at the origin the device called: the Host it sent (the tenant check already found it a valid
+    /// domain), with its port, or else the port it reached this server on when that is not the scheme's default.
+    /// Behind a proxy that changes the port, set <c>Odin__Auth__HubUrl</c>.
+    /// </summary>
+    private static string SameOrigin(HttpContext context)
+    {
+        var request = context.Request;
+        var host = request.Host;
+        var local = context.Connection.LocalPort;
+        var defaultPort = request.IsHttps ? 443 : 80;
+        if (host.Port is null && local != 0 && local != defaultPort)
+        {
+            host = new HostString(host.Host, local);
+        }
+
+        return $"{request.Scheme}://{host}{HubPaths.Device}";
     }
 }
