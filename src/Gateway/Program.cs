@@ -14,7 +14,11 @@ public static class Program
     {
         try
         {
-            var app = Build(args, builder => builder.Services.DrainOnSignals());
+            var app = Build(args, builder =>
+            {
+                RequireRedis(builder.Configuration);
+                builder.Services.DrainOnSignals();
+            });
             app.Services.GetService<IStartupValidator>()?.Validate();
             await app.RunAsync();
             return 0;
@@ -31,6 +35,7 @@ public static class Program
         // appsettings.json ships beside the binary.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
+        ListenAddresses.Check(builder.Configuration);
         AddKeySource(builder);
         builder.Services.AddOdinGateway(builder.Configuration);
 
@@ -41,6 +46,19 @@ public static class Program
         app.MapOdinGateway();
         app.MapOdinObservability();
         return app;
+    }
+
+    /// <summary>
+    /// A gateway on its own needs Redis: without it, it would start, report ready and hold devices that never hear a
+    /// notification (they are published by Odin.Hosting). A single node hosts the hub inside Odin.Hosting instead.
+    /// </summary>
+    private static void RequireRedis(ConfigurationManager configuration)
+    {
+        if (!(configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions()).IsCluster)
+        {
+            throw new StartupConfigurationException(
+                "Odin__Redis__Configuration is required: a standalone gateway receives notifications only through Redis (for one node, run Odin.Hosting alone: it hosts the hub).");
+        }
     }
 
     /// <summary>Where the gateway gets the public key(s): a PEM file, or Odin.Hosting's JWK Set.</summary>

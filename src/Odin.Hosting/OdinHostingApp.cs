@@ -40,6 +40,7 @@ public static class OdinHostingApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var configuration = builder.Configuration;
+        ListenAddresses.Check(configuration);
         var services = builder.Services;
         var redis = configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
         var singleNode = !redis.IsCluster;
@@ -154,6 +155,10 @@ public static class OdinHostingApp
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         app.Services.GetService<IStartupValidator>()?.Validate();
+        // The secrets a single node creates on first start, now that every setting is known to be good.
+        _ = app.Services.GetRequiredService<SigningKey>();
+        _ = app.Services.GetRequiredService<KeyEncryption>();
+        _ = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
         await app.Services.GetRequiredService<StartupTasks>().RunAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
     }

@@ -9,15 +9,17 @@ public sealed class StartupConfigurationTests
     [Theory]
     [InlineData("Odin:Database:Provider", "Nope", "Odin__Database__Provider: 'Nope' is not valid (expected one of Sqlite, Postgres).")]
     [InlineData("Odin:Auth:DeviceTokenLifetime", "soon", "Odin__Auth__DeviceTokenLifetime: 'soon' is not valid")]
-    [InlineData("Odin:Files:MaxContentBytes", "0", "Odin__Files: ")]
-    [InlineData("Odin:Notifications:BatchSize", "-5", "Odin__Notifications: ")]
-    [InlineData("Odin:Gateway:MaxReceiveMessageSize", "10", "Odin__Gateway: ")]
+    [InlineData("Odin:Files:MaxContentBytes", "0", "Odin__Files__MaxContentBytes: The field MaxContentBytes must be between")]
+    [InlineData("Odin:Notifications:BatchSize", "-5", "Odin__Notifications__BatchSize: ")]
+    [InlineData("Odin:Gateway:MaxReceiveMessageSize", "10", "Odin__Gateway__MaxReceiveMessageSize: ")]
+    [InlineData("Odin:Cache:Duration", "-00:00:01", "Odin__Cache__Duration: ")]
+    [InlineData("Odin:Redis:Configuration", "foo=bar", "Odin__Redis__Configuration: Keyword 'foo' is not supported")]
     [InlineData("Odin:Database:ConnectionString", "", "Odin__Database__ConnectionString is empty.")]
     [InlineData("Odin:Redis:Configuration", "127.0.0.1:1", "Odin__Auth__SigningKeyPath: ")]
     [InlineData("Odin:Keys:EncryptionKey", "c2hvcnQ=", "Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes")]
     [InlineData("Odin:Keys:EncryptionKey", "not base64!", "Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes")]
-    [InlineData("Odin:Acme:DirectoryUrl", "not a url", "Odin__Acme: ")]
-    [InlineData("Odin:Peer:AllowedNetworks", "127.0.0.0/8, 10.0.0.0/33", "Odin__Peer: ")]
+    [InlineData("Odin:Acme:DirectoryUrl", "not a url", "Odin__Acme__DirectoryUrl: ")]
+    [InlineData("Odin:Peer:AllowedNetworks", "127.0.0.0/8, 10.0.0.0/33", "Odin__Peer__AllowedNetworks: '10.0.0.0/33' is not a CIDR block")]
     public async Task Bad_settings_fail_with_one_line_naming_the_key(string key, string value, string expected)
     {
         var folder = Directory.CreateTempSubdirectory("odin-config-").FullName;

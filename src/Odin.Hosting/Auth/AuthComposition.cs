@@ -10,7 +10,9 @@ public static class AuthComposition
 {
     /// <summary>
     /// The device-token signing key, the admin key and request authentication. In single node a
-    /// missing key file or admin key is created under <c>data/</c>; in a cluster both must be configured.
+    /// missing key file or admin key is created under <c>data/</c> (when first needed, which
+    /// <see cref="OdinHostingApp.StartAsync"/> makes the moment after every setting was validated, so a bad
+    /// setting leaves nothing behind); in a cluster both must be configured.
     /// </summary>
     public static IServiceCollection AddOdinAuth(this IServiceCollection services, IConfiguration configuration, bool singleNode)
     {
@@ -22,22 +24,29 @@ public static class AuthComposition
             throw new StartupConfigurationException("Odin__Auth__SigningKeyPath is required when Odin__Redis__Configuration is set (cluster mode).");
         }
 
-        var signingKey = SigningKey.Load(keyPath, createIfMissing: singleNode);
-        services.AddSingleton(signingKey);
-        services.AddSingleton<IDeviceTokenKeys>(signingKey);
+        if (singleNode)
+        {
+            services.AddSingleton(_ => SigningKey.Load(keyPath, createIfMissing: true)); // created after validation
+        }
+        else
+        {
+            services.AddSingleton(SigningKey.Load(keyPath, createIfMissing: false)); // creates nothing: checked now
+        }
+
+        services.AddSingleton<IDeviceTokenKeys>(sp => sp.GetRequiredService<SigningKey>());
         services.AddSingleton<ITenantDeviceKeys, StoredTenantDeviceKeys>();
         services.AddSingleton<DeviceTokenIssuer>();
         services.AddSingleton<LiveConnectionRevoker>();
 
         var adminKey = configuration[$"{AdminOptions.Section}:ApiKey"];
-        if (string.IsNullOrWhiteSpace(adminKey))
+        if (string.IsNullOrWhiteSpace(adminKey) && !singleNode)
         {
-            adminKey = singleNode
-                ? LocalSecretFile.LoadOrCreate("data/admin-key", () => Secrets.New("odin_admin_"), "the admin API key")
-                : throw new StartupConfigurationException("Odin__Admin__ApiKey is required when Odin__Redis__Configuration is set (cluster mode).");
+            throw new StartupConfigurationException("Odin__Admin__ApiKey is required when Odin__Redis__Configuration is set (cluster mode).");
         }
 
-        services.Configure<AdminOptions>(options => options.ApiKey = adminKey);
+        services.Configure<AdminOptions>(options => options.ApiKey = string.IsNullOrWhiteSpace(adminKey)
+            ? LocalSecretFile.LoadOrCreate("data/admin-key", () => Secrets.New("odin_admin_"), "the admin API key")
+            : adminKey);
         return services;
     }
 

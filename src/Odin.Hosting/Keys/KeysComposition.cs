@@ -20,11 +20,26 @@ public static class KeysComposition
         var configured = configuration[EncryptionKeySetting];
         if (string.IsNullOrWhiteSpace(configured))
         {
-            configured = singleNode
-                ? LocalSecretFile.LoadOrCreate("data/keys-encryption-key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), "the key that encrypts private keys at rest")
-                : throw new StartupConfigurationException("Odin__Keys__EncryptionKey is required when Odin__Redis__Configuration is set (cluster mode): base64 of 32 random bytes, the same on every instance (openssl rand -base64 32).");
+            if (!singleNode)
+            {
+                throw new StartupConfigurationException("Odin__Keys__EncryptionKey is required when Odin__Redis__Configuration is set (cluster mode): base64 of 32 random bytes, the same on every instance (openssl rand -base64 32).");
+            }
+
+            // Created when first needed: after every setting has been validated.
+            services.AddSingleton(_ => new KeyEncryption(Decode(LocalSecretFile.LoadOrCreate(
+                "data/keys-encryption-key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), "the key that encrypts private keys at rest"))));
+        }
+        else
+        {
+            services.AddSingleton(new KeyEncryption(Decode(configured)));
         }
 
+        services.AddSingleton<KeyStore>();
+        return services;
+    }
+
+    private static byte[] Decode(string configured)
+    {
         byte[] key;
         try
         {
@@ -35,14 +50,9 @@ public static class KeysComposition
             key = [];
         }
 
-        if (key.Length != 32)
-        {
-            throw new StartupConfigurationException("Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes (openssl rand -base64 32).");
-        }
-
-        services.AddSingleton(new KeyEncryption(key));
-        services.AddSingleton<KeyStore>();
-        return services;
+        return key.Length == 32
+            ? key
+            : throw new StartupConfigurationException("Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes (openssl rand -base64 32).");
     }
 
     /// <summary><c>GET /.well-known/odin/identity-key</c>: the identity's public signing key as a JWK (created on first request).</summary>

@@ -14,6 +14,15 @@ public static class RedisComposition
     /// </summary>
     public static IServiceCollection AddOdinRedis(this IServiceCollection services, RedisOptions options)
     {
+        try
+        {
+            ConfigurationOptions.Parse(options.Configuration);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new StartupConfigurationException($"Odin__Redis__Configuration: {ex.Message.Split(" (Parameter", 2)[0].TrimEnd('.')} (a StackExchange.Redis configuration string such as redis:6379,user=odin,password=...).");
+        }
+
         if (options.TrustedCaPath.Length > 0 && !File.Exists(options.TrustedCaPath))
         {
             throw new StartupConfigurationException($"Odin__Redis__TrustedCaPath: '{options.TrustedCaPath}' does not exist.");
