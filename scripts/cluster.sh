@@ -43,7 +43,7 @@ wait_for() { # name, command...
 start() { # name, command... (runs in the background, logs to .cluster/logs/NAME.log)
   local name=$1; shift
   if running "$name"; then say "$name is already running"; return; fi
-  nohup "$@" >"$state/logs/$name.log" 2>&1 &
+  nohup "$@" >>"$state/logs/$name.log" 2>&1 &   # appended: a restart keeps what the last run logged
   echo $! >"$(pidfile "$name")"
 }
 
@@ -141,10 +141,19 @@ cluster: up. Logs in $state/logs.
 INFO
 }
 
+stop_and_wait() { # name: SIGTERM (a gateway drains), then wait for the process to be gone
+  local name=$1 pid
+  pid=$(cat "$(pidfile "$name")")
+  kill "$pid"
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || { say "stopped $name"; return 0; }; sleep 0.2; done
+  say "$name (pid $pid) did not stop within 60 s; killing it"
+  kill -9 "$pid" 2>/dev/null || true
+}
+
 down() {
   [ -d "$state/pids" ] || { say "nothing is running"; return; }
   for name in haproxy gateway1 gateway2 hosting1 hosting2 redis; do
-    if running "$name"; then kill "$(cat "$(pidfile "$name")")" && say "stopped $name"; fi
+    if running "$name"; then stop_and_wait "$name"; fi
     rm -f "$(pidfile "$name")"
   done
   if running postgres; then
@@ -159,9 +168,13 @@ status() {
   for name in redis postgres hosting1 hosting2 gateway1 gateway2 haproxy; do
     if running "$name"; then printf '%-9s running (pid %s)\n' "$name" "$(cat "$(pidfile "$name")")"; else printf '%-9s stopped\n' "$name"; fi
   done
-  for port in "${hosting_ports[@]}" "${gateway_ports[@]}"; do
+  for port in "$haproxy_port" "${hosting_ports[@]}" "${gateway_ports[@]}"; do
     printf 'http://127.0.0.1:%s/health/ready: %s\n' "$port" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready" || true)"
   done
+  local redis_answer pg_answer
+  redis_answer=$(REDISCLI_AUTH="$(cat "$state/redis-password" 2>/dev/null)" redis-cli -p "$redis_port" --user odin ping 2>&1 || true)
+  pg_answer=$("$pgbin/pg_isready" -h 127.0.0.1 -p "$pg_port" -U postgres 2>&1 || true)
+  printf 'redis 127.0.0.1:%s: %s\npostgres: %s\n' "$redis_port" "${redis_answer:-no answer}" "${pg_answer:-no answer}"
 }
 
 case "${1:-}" in

@@ -10,9 +10,11 @@ command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(hapr
 command -v pebble >/dev/null 2>&1 || missing+=(pebble)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)   # type-checks the k6 scripts
+command -v curl >/dev/null 2>&1 || missing+=(curl)        # the README's walk-through, which a test runs
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: redis-server, haproxy, pebble, PostgreSQL and npm are installed; nothing to do."
+  echo "setup: redis-server, haproxy, pebble, PostgreSQL, npm, curl and jq are installed; nothing to do."
 else
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing ${missing[*]}; run as root (or: sudo apt-get install -y --no-install-recommends ${missing[*]})." >&2

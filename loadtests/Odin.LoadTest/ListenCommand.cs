@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Odin.Shared.Realtime;
 
@@ -12,7 +13,12 @@ public static class ListenCommand
     {
         var hub = args.Required("hub");
         var token = args.Required("token");
-        var drives = args.All("drive").Select(Guid.Parse).ToArray();
+        var drives = args.All("drive").Select(d => Guid.TryParse(d, out var id) ? id : throw new ArgumentException($"--drive '{d}' is not a drive id (a GUID).")).ToArray();
+        if (token.Count(c => c == '.') != 2)
+        {
+            throw new ArgumentException($"--token '{token}' is not an access token (a JWT from POST /api/v1/device/token).");
+        }
+
         var messagePack = args.Optional("protocol", "json") == "msgpack";
 
         await using var connection = DeviceConnection.Build(hub, () => Task.FromResult<string?>(token), messagePack);
@@ -26,8 +32,19 @@ public static class ListenCommand
             return Task.CompletedTask;
         };
 
-        await connection.StartAsync(cancellationToken);
-        var result = await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = drives }, cancellationToken);
+        SubscribeResult result;
+        try
+        {
+            await connection.StartAsync(cancellationToken);
+            result = await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = drives }, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or System.Net.WebSockets.WebSocketException or HubException or IOException)
+        {
+            // 401 (a bad or expired token) arrives as the WebSocket upgrade's status: say it in one line.
+            await Console.Error.WriteLineAsync($"odin-loadtest: could not connect to {hub}: {ex.Message}");
+            return 1;
+        }
+
         Console.WriteLine($"connected; subscribed to {string.Join(", ", result.Accepted)}"
             + (result.Rejected.Length > 0 ? $"; rejected {string.Join(", ", result.Rejected)}" : "") + ". Ctrl+C to stop.");
         try

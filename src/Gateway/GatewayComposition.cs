@@ -27,7 +27,7 @@ public static class GatewayComposition
         services.AddValidatedOptions<GatewayOptions>(configuration, GatewayOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddOdinClusterPrimitives(redis);
-        services.AddOdinObservability(GatewayMetrics.MeterName);
+        services.AddOdinObservability("odin-gateway", GatewayMetrics.MeterName);
         services.AddDeviceTokenAuthentication(HubPaths.Device);
         // The device scheme is the only one and the default, so the policy names none: naming it would authenticate
         // every connection a second time and keep a second principal for the connection's life.
@@ -39,6 +39,7 @@ public static class GatewayComposition
         services.AddSingleton<HubLifetimeManager<DeviceHub>, DeviceLifetimeManager>();
         services.AddSingleton<ShardGate>();
         services.AddSingleton<GatewayMetrics>();
+        services.AddInstrumentsAtStart<GatewayMetrics>();
         services.AddSingleton<ConnectionRefusal>();
         services.AddSingleton<IDeviceHubBehavior, DeviceHubBehavior>();
         services.AddSingleton<IUserIdProvider, DeviceUserIdProvider>();

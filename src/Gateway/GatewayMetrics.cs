@@ -25,6 +25,10 @@ internal sealed class GatewayMetrics
         _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections closed for a limit or a flood of calls");
         _delivered = meter.CreateCounter<long>("odin.gateway.notifications.delivered", description: "Notifications sent to device connections of this instance");
         _slowConsumers = meter.CreateCounter<long>("odin.gateway.slow_consumers", description: "Connections closed because notifications waited for them beyond the send queue limit");
+        // Exported from the first scrape, at 0, not from the first event.
+        _refused.Add(0);
+        _delivered.Add(0);
+        _slowConsumers.Add(0);
         if (services.GetService<RedisHealth>() is { } redis)
         {
             meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (notification bus and broker)");

@@ -52,7 +52,7 @@ public static class OdinHostingApp
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.AddOdinClusterPrimitives(redis);
-        services.AddOdinObservability(NotificationMetrics.MeterName);
+        services.AddOdinObservability("odin-hosting", NotificationMetrics.MeterName);
 
         services.AddStorage(configuration);
         services.AddLevel1Cache(configuration, redis);
@@ -87,6 +87,7 @@ public static class OdinHostingApp
         services.AddSingleton<NotificationOutbox>();
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<NotificationMetrics>();
+        services.AddInstrumentsAtStart<NotificationMetrics>();
         services.AddValidatedOptions<NotificationOptions>(configuration, NotificationOptions.Section);
         services.AddEveryInstance<NotificationDispatcher>();
         services.AddEveryInstance<DispatchWakeRelay>();

@@ -161,8 +161,9 @@ internal sealed partial class DeviceHubBehavior(
         }
         else
         {
-            connection.Queue.TrySend(DeviceMessages.Resync(
-                $"The notification history does not cover seq {resumeFrom} (epoch {request.Epoch ?? "none"}): re-read /changes from your cursor."));
+            connection.Queue.TrySend(DeviceMessages.Resync(request.Epoch is null
+                ? $"A resume needs the epoch Subscribe answered with your cursor; without it, re-read /changes from your cursor ({resumeFrom})."
+                : $"The notification history no longer holds what came after seq {resumeFrom} in epoch {request.Epoch}: re-read /changes from your cursor ({resumeFrom})."));
         }
 
         // Live again. Under the shard's lock, so no live notification overtakes the ones kept meanwhile.

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Odin.Hosting.Notifications;
 using Odin.Shared;
 using Odin.Shared.Redis;
+using Odin.Shared.Observability;
 
 namespace Odin.Hosting.Cluster;
 
@@ -22,6 +23,7 @@ public static class LeaderComposition
         }
 
         services.AddSingleton<LeaderMetrics>();
+        services.AddInstrumentsAtStart<LeaderMetrics>();
         return services;
     }
 

@@ -16,6 +16,10 @@ public sealed class JobMetrics
         _completed = meter.CreateCounter<long>("odin.jobs.completed", description: "Job runs that completed");
         _failed = meter.CreateCounter<long>("odin.jobs.failed", description: "Job runs that failed (retried until their attempts are used up)");
         _lost = meter.CreateCounter<long>("odin.jobs.lost", description: "Job runs whose claim another instance took over after the lease ran out");
+        // Exported from the first scrape, at 0, not from the first event.
+        _completed.Add(0);
+        _failed.Add(0);
+        _lost.Add(0);
     }
 
     public void Completed(string type) => _completed.Add(1, new KeyValuePair<string, object?>("type", type));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Odin.Hosting.Cluster;
 using Odin.Shared;
+using Odin.Shared.Observability;
 
 namespace Odin.Hosting.Jobs;
 
@@ -13,6 +14,7 @@ public static class JobsComposition
         services.AddSingleton<JobSignal>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobMetrics>();
+        services.AddInstrumentsAtStart<JobMetrics>();
         services.AddEveryInstance<JobRunner>();
         services.AddJobHandler<JobCleanup>(JobCleanup.Type);
         services.AddSingleton(sp => JobCleanup.Schedule(sp.GetRequiredService<IOptions<JobOptions>>().Value));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Odin.Hosting.Cluster;
 using Odin.Shared;
+using Odin.Shared.Observability;
 
 namespace Odin.Hosting.Peer;
 
@@ -31,6 +32,7 @@ public static class PeerComposition
         services.AddSingleton<PeerOutboxSignal>();
         services.AddSingleton<PeerInboxSignal>();
         services.AddSingleton<PeerMetrics>();
+        services.AddInstrumentsAtStart<PeerMetrics>();
         services.AddEveryInstance<PeerOutboxSender>();
         services.AddEveryInstance<PeerInboxProcessor>();
         services.AddLeaderOnly<PeerReconciliation>();

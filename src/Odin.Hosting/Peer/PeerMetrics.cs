@@ -16,6 +16,10 @@ public sealed class PeerMetrics
         _delivered = meter.CreateCounter<long>("odin.peer.delivered", description: "Transfers a recipient accepted");
         _attemptFailed = meter.CreateCounter<long>("odin.peer.attempts_failed", description: "Delivery attempts that failed (retried, or given up)");
         _received = meter.CreateCounter<long>("odin.peer.received", description: "Accepted transfers put into their drives");
+        // Exported from the first scrape, at 0, not from the first event.
+        _delivered.Add(0);
+        _attemptFailed.Add(0);
+        _received.Add(0);
     }
 
     public void Delivered() => _delivered.Add(1);

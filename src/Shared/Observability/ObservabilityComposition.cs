@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Odin.Shared.Redis;
 
 namespace Odin.Shared.Observability;
@@ -15,7 +16,8 @@ namespace Odin.Shared.Observability;
 /// </summary>
 public static class ObservabilityComposition
 {
-    public static IServiceCollection AddOdinObservability(this IServiceCollection services, params string[] meters)
+    /// <param name="serviceName">The process's <c>service.name</c> (<c>target_info</c>): <c>odin-hosting</c> or <c>odin-gateway</c>.</param>
+    public static IServiceCollection AddOdinObservability(this IServiceCollection services, string serviceName, params string[] meters)
     {
         // Single node: Odin.Hosting and the gateway it hosts both call this; the second only adds its meters.
         if (services.Any(s => s.ServiceType == typeof(DrainingCheck)))
@@ -26,7 +28,9 @@ public static class ObservabilityComposition
 
         services.AddSingleton<DrainingCheck>();
         services.AddHealthChecks().AddCheck<DrainingCheck>("draining", tags: [HealthTags.Ready]);
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
+            .WithMetrics(metrics => metrics
             .AddMeter(meters)
             .AddMeter("Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Server.Kestrel")
             // Answer every scrape with current values (the exporter would otherwise serve a 300 ms old copy).
@@ -40,6 +44,22 @@ public static class ObservabilityComposition
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
+    }
+
+    /// <summary>
+    /// Creates <typeparamref name="TInstruments"/> when the host starts, so its instruments are exported from the
+    /// first scrape (a gauge nobody had asked for yet did not exist), not from the first time the code needs it.
+    /// </summary>
+    public static IServiceCollection AddInstrumentsAtStart<TInstruments>(this IServiceCollection services)
+        where TInstruments : class =>
+        services.AddHostedService<CreatedAtStart<TInstruments>>();
+
+    private sealed class CreatedAtStart<TInstruments>(TInstruments instruments) : IHostedService
+        where TInstruments : class
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.FromResult(instruments);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Not ready once shutdown has begun, so the load balancer stops sending new connections.</summary>

@@ -66,6 +66,25 @@ public sealed class EdgeTests
         }
     }
 
+    [Fact]
+    public async Task Metrics_and_the_leader_status_are_not_served_on_the_public_port_but_are_on_the_instance()
+    {
+        await using var node = await OdinNode.StartAsync(new Dictionary<string, string?>());
+        await using var haproxy = await StartHaproxyAsync(node, []);
+        using var edge = new HttpClient { BaseAddress = haproxy.BaseAddress };
+        using var direct = node.Host.CreateClient();
+        foreach (var path in new[] { "/metrics", "/health/leader" })
+        {
+            using var outside = await edge.GetAsync(path);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, outside.StatusCode);
+            using var inside = await direct.GetAsync(path);
+            Assert.Equal(System.Net.HttpStatusCode.OK, inside.StatusCode);
+        }
+
+        using var ready = await edge.GetAsync("/health/ready");
+        Assert.True(ready.IsSuccessStatusCode, "readiness stays public (load balancers in front of HAProxy ask it)");
+    }
+
     private static Task<HaproxyServer> StartHaproxyAsync(OdinNode node, Dictionary<string, string> edge)
     {
         var address = $"{node.Host.BaseAddress.Host}:{node.Host.BaseAddress.Port}";

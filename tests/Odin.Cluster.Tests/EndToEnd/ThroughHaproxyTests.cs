@@ -108,6 +108,27 @@ public sealed class ThroughHaproxyTests(ProcessClusterFixture fixture, ITestOutp
         }
     }
 
+    [Fact]
+    public async Task Every_instance_exports_its_instruments_from_the_first_scrape_and_names_its_service()
+    {
+        // Asked of fresh processes in the tests before this one too: nothing here needs a leader query or a first event.
+        string[] hosting = ["odin_leader", "odin_notifications_published_total", "odin_notifications_publish_failures_total",
+            "odin_jobs_completed_total", "odin_jobs_failed_total", "odin_jobs_lost_total", "odin_peer_delivered_total",
+            "odin_peer_attempts_failed_total", "odin_peer_received_total"];
+        string[] gateway = ["odin_gateway_connections", "odin_gateway_subscriptions", "odin_gateway_refused_total",
+            "odin_gateway_notifications_delivered_total", "odin_gateway_slow_consumers_total", "odin_gateway_backplane_errors_total"];
+        foreach (var (processes, names, service) in new[] { (fixture.Cluster.Hosting, hosting, "odin-hosting"), (fixture.Cluster.Gateways, gateway, "odin-gateway") })
+        {
+            foreach (var process in processes)
+            {
+                using var http = new HttpClient { BaseAddress = process.BaseAddress };
+                var text = await http.GetStringAsync("/metrics");
+                Assert.All(names, name => Assert.Contains($"\n{name}", text, StringComparison.Ordinal));
+                Assert.Matches($"target_info\\{{[^}}]*service_name=\"{service}\"", text);
+            }
+        }
+    }
+
     private static async Task AdminAsync(OdinApi api, HttpMethod method, string path)
     {
         using var response = await api.SendAsync(method, path, OdinHost.AdminKey, null);
