@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Odin.Gateway.Connections;
 using Odin.Gateway.Hub;
@@ -65,12 +66,23 @@ public static class GatewayComposition
             })
             .AddJsonProtocol()
             .AddMessagePackProtocol();
+        ExplainBindingFailures(services);
         if (redis.IsCluster)
         {
             services.AddRedisReadiness();
         }
 
         return signalR;
+    }
+
+    /// <summary>Wraps each hub protocol registered so far in <see cref="ExplainingHubProtocol"/>.</summary>
+    private static void ExplainBindingFailures(IServiceCollection services)
+    {
+        foreach (var protocol in services.Where(s => s.ServiceType == typeof(IHubProtocol) && s.ImplementationType is not null).ToList())
+        {
+            services.Remove(protocol);
+            services.AddSingleton<IHubProtocol>(sp => new ExplainingHubProtocol((IHubProtocol)ActivatorUtilities.CreateInstance(sp, protocol.ImplementationType!)));
+        }
     }
 
     /// <summary>

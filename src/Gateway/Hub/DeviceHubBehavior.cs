@@ -92,16 +92,8 @@ internal sealed partial class DeviceHubBehavior(
 
     public async Task<SubscribeResult> SubscribeAsync(Hub<IDeviceClient> hub, SubscribeRequest request)
     {
+        // The request's shape and ranges were checked as it was read (ExplainingHubProtocol).
         var connection = DeviceConnection.Of(hub.Context);
-        if (request?.DriveIds is null)
-        {
-            throw new HubException("Subscribe needs a request with driveIds.");
-        }
-
-        if (request.ResumeFrom is < 0)
-        {
-            throw new HubException("resumeFrom must be 0 or more.");
-        }
 
         var tenant = connection.Identity.TenantId;
         if (request.ResumeFrom is not null)
@@ -180,12 +172,7 @@ internal sealed partial class DeviceHubBehavior(
 
     public Task UnsubscribeAsync(Hub<IDeviceClient> hub, Guid[] driveIds)
     {
-        var connection = DeviceConnection.Of(hub.Context);
-        if (driveIds is null)
-        {
-            throw new HubException("Unsubscribe needs a list of drive ids.");
-        }
-
+        var connection = DeviceConnection.Of(hub.Context); // driveIds was checked as it was read (ExplainingHubProtocol)
         foreach (var driveId in driveIds)
         {
             if (connection.Unsubscribe(driveId))

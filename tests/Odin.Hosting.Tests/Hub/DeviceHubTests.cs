@@ -11,6 +11,8 @@ namespace Odin.Hosting.Tests.Hub;
 [Collection(SingleNodeCollection.Name)]
 public sealed class DeviceHubTests(SingleNodeHost node)
 {
+    private static readonly string[] NotAGuid = ["abc"];
+
     private OdinApi Api => node.Api;
 
     private Task<NotificationRecorder> ConnectAsync(DeviceHandle device, bool messagePack) =>
@@ -110,12 +112,19 @@ public sealed class DeviceHubTests(SingleNodeHost node)
         var drive = await tenant.CreateDriveAsync("docs");
         await using var device = await ConnectAsync(await tenant.CreateDeviceAsync((drive, "read")), messagePack);
 
-        var noRequest = await Assert.ThrowsAsync<HubException>(() => device.Connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), (SubscribeRequest?)null));
-        Assert.Contains("driveIds", noRequest.Message);
-        var noIds = await Assert.ThrowsAsync<HubException>(() => device.Connection.InvokeAsync(nameof(DeviceHub.Unsubscribe), (Guid[]?)null));
-        Assert.Contains("drive ids", noIds.Message);
-        await Assert.ThrowsAsync<HubException>(() => device.Connection.InvokeAsync("NoSuchMethod"));
-        await Assert.ThrowsAsync<HubException>(() => device.Connection.InvokeAsync(nameof(DeviceHub.Subscribe), "not a request", 42));
+        // Each says what the method takes (no bare "Failed to invoke ... due to an error on the server.").
+        async Task<string> RefusedAsync(string method, params object?[] args) =>
+            (await Assert.ThrowsAsync<HubException>(() => device.Connection.InvokeCoreAsync(method, typeof(object), args))).Message;
+
+        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(nameof(DeviceHub.Subscribe), (SubscribeRequest?)null));
+        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(nameof(DeviceHub.Subscribe)));
+        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(nameof(DeviceHub.Subscribe), new Dictionary<string, object> { ["driveIds"] = NotAGuid }));
+        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(nameof(DeviceHub.Subscribe), "not a request", 42));
+        Assert.Contains("resumeFrom must be 0 or more", await RefusedAsync(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [drive], ResumeFrom = -5 }));
+        Assert.Contains("Unsubscribe takes one argument: an array of drive ids", await RefusedAsync(nameof(DeviceHub.Unsubscribe), (Guid[]?)null));
+        Assert.Contains("Unsubscribe takes one argument: an array of drive ids", await RefusedAsync(nameof(DeviceHub.Unsubscribe), NotAGuid));
+        Assert.Contains("Ping takes no argument", await RefusedAsync(nameof(DeviceHub.Ping), 1));
+        Assert.Contains("There is no hub method 'NoSuchMethod'", await RefusedAsync("NoSuchMethod"));
 
         Assert.InRange(await device.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)), 1, long.MaxValue);
         Assert.Equal([drive], (await device.SubscribeAsync(drive)).Accepted);
