@@ -109,6 +109,7 @@ public static class OdinHostingApp
 
         var app = builder.Build();
         app.UseForwardedHeaders(); // the client's address behind a trusted proxy (Odin:Edge:TrustedProxies)
+        app.UseMiddleware<RequestLog>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();

@@ -47,7 +47,7 @@ public sealed class ProcessHost : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment.TryAdd("Logging__LogLevel__Default", "Warning"); // quiet, unless the test reads the log
         _process = ChildProcess.Start(start, LogPath);
         await Eventually.TrueAsync(IsLiveAsync, $"{Name} to answer /health/live (log: {LogPath})", TimeSpan.FromSeconds(60));
     }
