@@ -19,6 +19,8 @@ fi
 
 # The JavaScript device the cluster tests run (tests/js-device) needs its @microsoft/signalr client.
 (cd tests/js-device && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "npm ci in tests/js-device failed: the JavaScript client test will say so"
+# The OpenAPI lint test runs Redocly's CLI (tests/openapi, from npm with a lock file).
+(cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "npm ci in tests/openapi failed: the OpenAPI lint test will say so"
 
 status=0
 dotnet test Odin.sln -c Release --no-build --logger "trx" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1200000 || status=$?

@@ -14,6 +14,7 @@ using Odin.Hosting.Jobs;
 using Odin.Hosting.Keys;
 using Odin.Hosting.LastSeen;
 using Odin.Hosting.Notifications;
+using Odin.Hosting.OpenApi;
 using Odin.Hosting.Peer;
 using Odin.Hosting.Security;
 using Odin.Hosting.Storage;
@@ -50,7 +51,7 @@ public static class OdinHostingApp
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Unreadable bodies throw, so BadRequestExceptionHandler can say what was wrong with them.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.AddOpenApi();
+        services.AddOdinOpenApi();
         services.AddOdinClusterPrimitives(redis);
         services.AddOdinObservability("odin-hosting", NotificationMetrics.MeterName);
 

@@ -56,7 +56,7 @@ public static class AuthComposition
         app.MapGet("/.well-known/odin/jwks.json", (SigningKey key) =>
         {
             var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey((ECDsaSecurityKey)key.ValidationKeys[0]);
-            return TypedResults.Ok(new { keys = new[] { new { kty = jwk.Kty, crv = jwk.Crv, x = jwk.X, y = jwk.Y, kid = jwk.Kid, use = "sig", alg = "ES256" } } });
+            return TypedResults.Ok(new JsonWebKeySetResponse([new PublicJsonWebKey(jwk.Kty, jwk.Crv, jwk.X, jwk.Y, jwk.Kid, "sig", "ES256")]));
         }).WithTags("Auth").WithSummary("Public keys that verify device tokens (JWKS)");
         return app;
     }

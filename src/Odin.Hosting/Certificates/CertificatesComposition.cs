@@ -45,7 +45,8 @@ public static class CertificatesComposition
                 token.Length <= 256 && await challenges.FindAsync(token, cancellationToken) is { } answer
                     ? Results.Text(answer, "application/octet-stream")
                     : Results.NotFound())
-            .WithTags("Certificates").WithSummary("ACME HTTP-01 answers, for the certificate authority");
+            .WithTags("Certificates").WithSummary("ACME HTTP-01 answers, for the certificate authority")
+            .Produces<string>(StatusCodes.Status200OK, "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 }

@@ -48,7 +48,8 @@ public static class LeaderComposition
     {
         app.MapGet("/health/leader", (ILeaderElection election, IEnumerable<BackgroundServiceDeclaration> services, LeaderMetrics _) =>
                 TypedResults.Ok(new LeaderStatus(election.Current is not null, election.Current?.FencingToken, [.. services])))
-            .WithTags("Health").WithSummary("Whether this instance leads the leader-only work, and where each background service runs");
+            .WithTags("Health").WithSummary("Whether this instance leads the leader-only work, and where each background service runs")
+            .Produces<LeaderStatus>();
         return app;
     }
 }

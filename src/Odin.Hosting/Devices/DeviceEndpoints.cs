@@ -30,12 +30,16 @@ public static class DeviceEndpoints
     public static IEndpointRouteBuilder MapDeviceEndpoints(this IEndpointRouteBuilder api)
     {
         var owner = api.MapGroup("/owner/devices").ForTenantHost().RequireOwner().WithTags("Devices");
-        owner.MapPost("", RegisterAsync).WithSummary("Register a device with per-drive permissions; its secret is shown once");
-        owner.MapDelete("/{deviceId:guid}", RevokeAsync).WithSummary("Revoke a device: no new tokens, no further calls");
-        owner.MapGet("/online", OnlineAsync).WithSummary("The identity's devices connected now, on any gateway, with their connection count");
+        owner.MapPost("", RegisterAsync).WithSummary("Register a device with per-drive permissions; its secret is shown once")
+            .Produces<RegisterDeviceResponse>(StatusCodes.Status201Created);
+        owner.MapDelete("/{deviceId:guid}", RevokeAsync).WithSummary("Revoke a device: no new tokens, no further calls")
+            .Produces(StatusCodes.Status204NoContent);
+        owner.MapGet("/online", OnlineAsync).WithSummary("The identity's devices connected now, on any gateway, with their connection count")
+            .Produces<OnlineDevice[]>();
 
         api.MapPost("/device/token", IssueTokenAsync).ForTenantHost().WithRateLimit(RateLimitClass.DeviceToken).WithTags("Devices")
-            .WithSummary("Exchange a device's id and secret for a short-lived access token");
+            .WithSummary("Exchange a device's id and secret for a short-lived access token")
+            .Produces<DeviceTokenResponse>().ProducesProblem(StatusCodes.Status401Unauthorized);
         return api;
     }
 

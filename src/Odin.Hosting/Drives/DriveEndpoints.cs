@@ -13,8 +13,9 @@ public static partial class DriveEndpoints
     public static IEndpointRouteBuilder MapDriveEndpoints(this IEndpointRouteBuilder api)
     {
         var owner = api.MapGroup("/owner/drives").ForTenantHost().RequireOwner().WithTags("Drives");
-        owner.MapPost("", CreateAsync).WithSummary("Create a drive");
-        owner.MapGet("", ListAsync).WithSummary("List the identity's drives");
+        owner.MapPost("", CreateAsync).WithSummary("Create a drive")
+            .Produces<DriveResponse>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict);
+        owner.MapGet("", ListAsync).WithSummary("List the identity's drives").Produces<DriveResponse[]>();
         return api;
     }
 

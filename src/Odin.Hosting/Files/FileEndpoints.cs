@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Odin.Hosting.OpenApi;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Odin.Hosting.Auth;
@@ -25,13 +26,17 @@ public static class FileEndpoints
     {
         var drive = api.MapGroup("/drives/{driveId:guid}").ForTenantHost().RequireOwnerOrDevice().WithTags("Files");
         drive.MapPut("/files/{fileId:guid}", PutAsync)
-            .WithSummary("Create (no If-Match) or replace (If-Match: the current version tag) a file");
-        drive.MapGet("/files/{fileId:guid}", GetAsync).WithSummary("Read a file");
+            .WithSummary("Create (no If-Match) or replace (If-Match: the current version tag) a file").WithIfMatch(required: false)
+            .Produces<FileWriteResponse>(StatusCodes.Status201Created).Produces<FileWriteResponse>().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        drive.MapGet("/files/{fileId:guid}", GetAsync).WithSummary("Read a file").Produces<FileResponse>();
         drive.MapPut("/files/{fileId:guid}/content", PutContentAsync)
-            .WithSummary("Replace a file's content with the raw request body (If-Match required); staged on disk while it arrives");
-        drive.MapGet("/files/{fileId:guid}/content", GetContentAsync).WithSummary("Read a file's content as raw bytes");
-        drive.MapDelete("/files/{fileId:guid}", DeleteAsync).WithSummary("Delete a file (If-Match required)");
-        drive.MapGet("/changes", ChangesAsync).WithSummary("Changes after a cursor: what a device re-reads after a gap");
+            .WithSummary("Replace a file's content with the raw request body (If-Match required); staged on disk while it arrives").WithIfMatch(required: true)
+            .Accepts<byte[]>("application/octet-stream").Produces<FileWriteResponse>().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        drive.MapGet("/files/{fileId:guid}/content", GetContentAsync).WithSummary("Read a file's content as raw bytes")
+            .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream");
+        drive.MapDelete("/files/{fileId:guid}", DeleteAsync).WithSummary("Delete a file (If-Match required)").WithIfMatch(required: true)
+            .Produces(StatusCodes.Status204NoContent);
+        drive.MapGet("/changes", ChangesAsync).WithSummary("Changes after a cursor: what a device re-reads after a gap").Produces<ChangesResponse>();
         return api;
     }
 

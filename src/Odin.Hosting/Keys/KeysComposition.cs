@@ -64,7 +64,7 @@ public static class KeysComposition
                 using var key = ECDsa.Create();
                 key.ImportFromPem(pair.PublicKeyPem);
                 var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(key));
-                return TypedResults.Ok(new { kty = jwk.Kty, crv = jwk.Crv, x = jwk.X, y = jwk.Y, use = "sig", alg = "ES384" });
+                return TypedResults.Ok(new PublicJsonWebKey(jwk.Kty, jwk.Crv, jwk.X, jwk.Y, null, "sig", "ES384"));
             })
             .ForTenantHost().WithTags("Keys").WithSummary("The identity's public signing key (ECDSA P-384) as a JWK");
         return app;

@@ -19,12 +19,15 @@ public static class PeerEndpoints
     public static IEndpointRouteBuilder MapPeerEndpoints(this IEndpointRouteBuilder api)
     {
         var owner = api.MapGroup("/owner/transfers").ForTenantHost().RequireOwner().WithTags("Peer transfer");
-        owner.MapPost("", SendAsync).WithSummary("Send a copy of a file to another identity's drive (202; delivery is retried in the background)");
-        owner.MapGet("/{transferId:guid}", StatusAsync).WithSummary("How a transfer's delivery went: pending, delivered or failed");
+        owner.MapPost("", SendAsync).WithSummary("Send a copy of a file to another identity's drive (202; delivery is retried in the background)")
+            .Produces<TransferAccepted>(StatusCodes.Status202Accepted);
+        owner.MapGet("/{transferId:guid}", StatusAsync).WithSummary("How a transfer's delivery went: pending, delivered or failed").Produces<TransferStatus>();
 
         var peer = api.MapGroup("/peer").ForTenantHost().WithTags("Peer transfer");
-        peer.MapPost("/inbox", AcceptAsync).WithRateLimit(RateLimitClass.PeerInbox).WithSummary("Another Odin delivers a transfer to this identity (it is confirmed with the sender first)");
-        peer.MapGet("/transfers/{transferId:guid}", ConfirmAsync).WithSummary("A recipient asks this identity to confirm a transfer it says it received");
+        peer.MapPost("/inbox", AcceptAsync).WithRateLimit(RateLimitClass.PeerInbox).WithSummary("Another Odin delivers a transfer to this identity (it is confirmed with the sender first)")
+            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        peer.MapGet("/transfers/{transferId:guid}", ConfirmAsync).WithSummary("A recipient asks this identity to confirm a transfer it says it received")
+            .Produces<PeerConfirmation>();
         return api;
     }
 

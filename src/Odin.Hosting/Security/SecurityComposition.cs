@@ -24,7 +24,8 @@ public static class SecurityComposition
                 await SecurityHealthCheck.LatestAsync(database, context.Tenant().Id, context.RequestAborted) is { } health
                     ? TypedResults.Ok(health)
                     : Problems.NotFound("This identity has not been checked yet; checks run soon after it is created and then every day."))
-            .ForTenantHost().RequireOwner().WithTags("Security").WithSummary("The identity's latest security health check");
+            .ForTenantHost().RequireOwner().WithTags("Security").WithSummary("The identity's latest security health check")
+            .Produces<SecurityHealth>();
         return api;
     }
 }

@@ -19,12 +19,16 @@ public static class AdminEndpoints
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder api)
     {
         var admin = api.MapGroup("/admin/tenants").RequireAdmin().WithRateLimit(RateLimitClass.Admin).WithTags("Admin");
-        admin.MapPost("", CreateAsync).WithSummary("Create an identity; returns its first owner token");
+        admin.MapPost("", CreateAsync).WithSummary("Create an identity; returns its first owner token")
+            .Produces<CreateTenantResponse>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapPost("/{domain}/disable", (string domain, HttpContext context, TenantStore store, IdentityRegistry registry, LiveConnectionRevoker revoker) =>
-            SetDisabledAsync(domain, true, context, store, registry, revoker)).WithSummary("Disable an identity: its host answers 403, its devices are disconnected");
+            SetDisabledAsync(domain, true, context, store, registry, revoker)).WithSummary("Disable an identity: its host answers 403, its devices are disconnected")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/{domain}/enable", (string domain, HttpContext context, TenantStore store, IdentityRegistry registry, LiveConnectionRevoker revoker) =>
-            SetDisabledAsync(domain, false, context, store, registry, revoker)).WithSummary("Enable a disabled identity");
-        admin.MapDelete("/{domain}", DeleteAsync).WithSummary("Delete an identity and everything it owns");
+            SetDisabledAsync(domain, false, context, store, registry, revoker)).WithSummary("Enable a disabled identity")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapDelete("/{domain}", DeleteAsync).WithSummary("Delete an identity and everything it owns")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
