@@ -9,6 +9,7 @@
 #
 # Ports: ODIN_CLUSTER_PORT (default 8080) is HAProxy; the others follow it:
 #   +21/+22 gateways, +31/+32 Hosting, +40 Redis, +50 PostgreSQL.
+# ODIN_CLUSTER_STATE moves .cluster/ elsewhere; ODIN_CLUSTER_NO_BUILD=1 uses what is built (the test of this script).
 # As a deployment should: Redis has no default user (Odin connects as the ACL user "odin" with the password
 # in .cluster/redis-password), PostgreSQL asks for a password (SCRAM; .cluster/pg-password), and every
 # secret in .cluster/ is readable by the user who ran this only.
@@ -16,7 +17,7 @@ set -euo pipefail
 umask 077
 cd "$(dirname "$0")/.."
 root=$(pwd)
-state="$root/.cluster"
+state="${ODIN_CLUSTER_STATE:-$root/.cluster}"
 base=${ODIN_CLUSTER_PORT:-8080}
 haproxy_port=$base
 gateway_ports=($((base + 21)) $((base + 22)))
@@ -53,10 +54,12 @@ up() {
   mkdir -p "$state/logs" "$state/pids"
   # 0711: PostgreSQL's own user must pass through to its data folder; nobody else may list what is here.
   chmod 711 "$state"
-  say "building (Release) ..."
-  dotnet build "$root/src/Odin.Hosting" -c Release -nologo -v quiet >"$state/logs/build.log" 2>&1 \
-    && dotnet build "$root/src/Gateway" -c Release -nologo -v quiet >>"$state/logs/build.log" 2>&1 \
-    || { say "build failed; see $state/logs/build.log"; exit 1; }
+  if [ "${ODIN_CLUSTER_NO_BUILD:-}" != 1 ]; then
+    say "building (Release) ..."
+    dotnet build "$root/src/Odin.Hosting" -c Release -nologo -v quiet >"$state/logs/build.log" 2>&1 \
+      && dotnet build "$root/src/Gateway" -c Release -nologo -v quiet >>"$state/logs/build.log" 2>&1 \
+      || { say "build failed; see $state/logs/build.log"; exit 1; }
+  fi
 
   [ -f "$state/redis-password" ] || openssl rand -hex 24 >"$state/redis-password"
   [ -f "$state/pg-password" ] || openssl rand -hex 24 >"$state/pg-password"
@@ -141,13 +144,18 @@ cluster: up. Logs in $state/logs.
 INFO
 }
 
-stop_and_wait() { # name: SIGTERM (a gateway drains), then wait for the process to be gone
-  local name=$1 pid
-  pid=$(cat "$(pidfile "$name")")
-  kill "$pid"
+wait_gone() { # name, pid: wait up to 60 s for the process to be gone, then kill it
+  local name=$1 pid=$2
   for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || { say "stopped $name"; return 0; }; sleep 0.2; done
   say "$name (pid $pid) did not stop within 60 s; killing it"
   kill -9 "$pid" 2>/dev/null || true
+}
+
+stop_and_wait() { # name: SIGTERM (a gateway drains), then wait for the process to be gone
+  local pid
+  pid=$(cat "$(pidfile "$1")")
+  kill "$pid"
+  wait_gone "$1" "$pid"
 }
 
 down() {
@@ -157,7 +165,9 @@ down() {
     rm -f "$(pidfile "$name")"
   done
   if running postgres; then
-    as_postgres "$pgbin/pg_ctl" stop -D "$state/pg/data" -m fast >/dev/null && say "stopped postgres"
+    # pg_ctl waits for the server; the pid file holds the runuser (or postgres) process around it.
+    as_postgres "$pgbin/pg_ctl" stop -D "$state/pg/data" -m fast >/dev/null || true
+    wait_gone postgres "$(cat "$(pidfile postgres)")"
   fi
   rm -f "$(pidfile postgres)"
   rm -rf "$state/pg" "$state/pids"

@@ -40,6 +40,17 @@ public sealed class LoadTestSmokeTests
     }
 
     [Fact]
+    public async Task The_listener_of_the_walkthrough_refuses_a_bad_token_with_an_exit_code_not_a_crash()
+    {
+        await using var node = await Odin.Testing.OdinNode.StartAsync(new Dictionary<string, string?>());
+        var hub = node.Host.HubUrl.ToString();
+        // Not a JWT at all (the walk-through's variable left empty or "null"), and a JWT the hub refuses (401).
+        await Assert.ThrowsAsync<ArgumentException>(() => ListenCommand.RunAsync(new Arguments(["--hub", hub, "--token", "null", "--drive", $"{Guid.NewGuid()}"]), CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => ListenCommand.RunAsync(new Arguments(["--hub", hub, "--token", "a.b.c", "--drive", "null"]), CancellationToken.None));
+        Assert.Equal(1, await ListenCommand.RunAsync(new Arguments(["--hub", hub, "--token", "e30.e30.sig", "--drive", $"{Guid.NewGuid()}"]), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_small_resume_benchmark_moves_every_device_to_the_other_gateway_without_losing_anything()
     {
         // Non-zero: a device did not resume, or lost or skipped a notification.
