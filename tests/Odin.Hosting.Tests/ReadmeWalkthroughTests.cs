@@ -53,20 +53,8 @@ public sealed partial class ReadmeWalkthroughTests(SingleNodeHost node)
         }
     }
 
-    private static async Task<(int Exit, string Output)> BashAsync(string folder, string script)
-    {
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = folder, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(script);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(deadline.Token);
-        // A background job that kept bash's output open would hold these forever: bounded too.
-        await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(30));
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Exit, string Output)> BashAsync(string folder, string script) =>
+        ChildProcess.RunCapturedAsync(new ProcessStartInfo("bash") { WorkingDirectory = folder }, TimeSpan.FromSeconds(120), input: script);
 
     [GeneratedRegex("```sh\\n(?<script>.*?)```", RegexOptions.Singleline)]
     private static partial Regex ShellBlock();

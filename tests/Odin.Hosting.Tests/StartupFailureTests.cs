@@ -80,19 +80,14 @@ public sealed class StartupFailureTests
         var folder = Directory.CreateTempSubdirectory("odin-bad-start-").FullName;
         try
         {
-            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(dll);
+            var start = new ProcessStartInfo("dotnet", [dll]) { WorkingDirectory = folder };
             foreach (var (key, value) in environment)
             {
                 start.Environment[key] = value;
             }
 
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
-            return (process.ExitCode, await stdout + await stderr, Directory.GetFileSystemEntries(folder));
+            var (exit, output) = await ChildProcess.RunCapturedAsync(start, TimeSpan.FromSeconds(60));
+            return (exit, output, Directory.GetFileSystemEntries(folder));
         }
         finally
         {

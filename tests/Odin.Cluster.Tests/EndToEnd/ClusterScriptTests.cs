@@ -67,12 +67,10 @@ public sealed class ClusterScriptTests
         }
     }
 
-    private static async Task<(int Exit, string Output)> RunAsync(string state, int port, string command)
+    private static Task<(int Exit, string Output)> RunAsync(string state, int port, string command)
     {
         var start = new ProcessStartInfo("bash", [RepositoryPaths.InRepository("scripts", "cluster.sh"), command])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             Environment =
             {
                 ["ODIN_CLUSTER_STATE"] = state,
@@ -80,10 +78,6 @@ public sealed class ClusterScriptTests
                 ["ODIN_CLUSTER_NO_BUILD"] = "1",
             },
         };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(180)).Token);
-        return (process.ExitCode, await output + await errors);
+        return ChildProcess.RunCapturedAsync(start, TimeSpan.FromSeconds(180));
     }
 }

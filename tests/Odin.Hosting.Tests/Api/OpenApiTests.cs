@@ -23,17 +23,12 @@ public sealed partial class OpenApiTests(SingleNodeHost node)
             var lint = new ProcessStartInfo("npx", ["--no-install", "redocly", "lint", file, "--format=stylish"])
             {
                 WorkingDirectory = RepositoryPaths.InRepository("tests", "openapi"),
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
             };
             lint.Environment["NO_COLOR"] = "1";
             lint.Environment["REDOCLY_TELEMETRY"] = "off";
             lint.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
-            using var process = Process.Start(lint)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token);
-            Assert.True(process.ExitCode == 0, $"redocly lint (tests/openapi: npm ci first):\n{await output}\n{await errors}");
+            var (exit, output) = await ChildProcess.RunCapturedAsync(lint, TimeSpan.FromSeconds(120));
+            Assert.True(exit == 0, $"redocly lint (tests/openapi: npm ci first):\n{output}");
         }
         finally
         {
