@@ -85,18 +85,13 @@ internal sealed partial class PresenceTracker(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var byTenant = connections.All.GroupBy(c => c.Identity.TenantId);
-                foreach (var tenant in byTenant)
+                var byTenant = connections.All.GroupBy(c => c.Identity.TenantId).ToDictionary(
+                    tenant => tenant.Key,
+                    tenant => (IReadOnlyCollection<OnlineConnection>)[.. tenant.Select(c => new OnlineConnection(c.Identity.DeviceId, c.ConnectionId))]);
+                var failed = await registry.RefreshAsync(byTenant);
+                if (failed.Count > 0)
                 {
-                    try
-                    {
-                        await registry.SetAsync(tenant.Key, [.. tenant.Select(c => new OnlineConnection(c.Identity.DeviceId, c.ConnectionId))]);
-                    }
-                    catch (Exception ex) when (RedisFailures.Is(ex))
-                    {
-                        LogUnavailable(logger, ex.Message);
-                        break;
-                    }
+                    LogNotRefreshed(logger, failed.Count, byTenant.Count);
                 }
             }
         }
@@ -110,4 +105,7 @@ internal sealed partial class PresenceTracker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Presence could not be recorded ({Reason}); the next refresh tries again")]
     private static partial void LogUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence of {Failed} of {Count} identities could not be refreshed; the next refresh tries again")]
+    private static partial void LogNotRefreshed(ILogger logger, int failed, int count);
 }

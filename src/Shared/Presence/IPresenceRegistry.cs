@@ -13,6 +13,12 @@ public interface IPresenceRegistry
     /// <summary>Records (or refreshes) connections as online until now + <see cref="PresenceTiming.Ttl"/>.</summary>
     Task SetAsync(Guid tenantId, IReadOnlyCollection<OnlineConnection> connections);
 
+    /// <summary>
+    /// <see cref="SetAsync"/> for many identities at once (a gateway's periodic refresh): sent together, not one
+    /// round trip after another, and one identity that fails does not stop the others. Returns those that failed.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> RefreshAsync(IReadOnlyDictionary<Guid, IReadOnlyCollection<OnlineConnection>> byTenant);
+
     Task RemoveAsync(Guid tenantId, OnlineConnection connection);
 
     /// <summary>The connections of <paramref name="tenantId"/> that are online now.</summary>

@@ -18,6 +18,16 @@ public sealed class MemoryPresenceRegistry : IPresenceRegistry
         return Task.CompletedTask;
     }
 
+    public async Task<IReadOnlyList<Guid>> RefreshAsync(IReadOnlyDictionary<Guid, IReadOnlyCollection<OnlineConnection>> byTenant)
+    {
+        foreach (var (tenantId, connections) in byTenant)
+        {
+            await SetAsync(tenantId, connections);
+        }
+
+        return [];
+    }
+
     public Task RemoveAsync(Guid tenantId, OnlineConnection connection)
     {
         if (_byTenant.TryGetValue(tenantId, out var online))

@@ -10,13 +10,58 @@ namespace Odin.Shared.Presence;
 /// </summary>
 public sealed class RedisPresenceRegistry(IConnectionMultiplexer redis, RedisNames names, TimeProvider time) : IPresenceRegistry
 {
-    public async Task SetAsync(Guid tenantId, IReadOnlyCollection<OnlineConnection> connections)
+    /// <summary>Identities whose commands are written before their answers are awaited, in one refresh round.</summary>
+    public const int RefreshBatch = 1000;
+
+    public Task SetAsync(Guid tenantId, IReadOnlyCollection<OnlineConnection> connections) =>
+        Send(redis.GetDatabase(), tenantId, connections, Expiry());
+
+    public async Task<IReadOnlyList<Guid>> RefreshAsync(IReadOnlyDictionary<Guid, IReadOnlyCollection<OnlineConnection>> byTenant)
     {
-        var expires = (time.GetUtcNow() + PresenceTiming.Ttl).ToUnixTimeMilliseconds();
-        var key = names.Presence(tenantId);
         var database = redis.GetDatabase();
-        // Both sent at once (one round trip, in this order on the connection): the whole set goes when nobody refreshes it.
-        await Task.WhenAll(
+        var failed = new List<Guid>();
+        foreach (var batch in byTenant.Chunk(RefreshBatch))
+        {
+            // Every identity's commands go out on the one connection back to back (StackExchange.Redis pipelines
+            // what is not awaited); their answers are awaited together, each on its own, so one failure is one.
+            var expires = Expiry();
+            var sent = batch.Select(tenant => (tenant.Key, Sent: SendOrFault(database, tenant.Key, tenant.Value, expires))).ToList();
+            foreach (var (tenantId, task) in sent)
+            {
+                try
+                {
+                    await task;
+                }
+                catch (Exception ex) when (RedisFailures.Is(ex))
+                {
+                    failed.Add(tenantId);
+                }
+            }
+        }
+
+        return failed;
+    }
+
+    /// <summary>A command refused as it is sent (Redis away: fail fast) becomes that identity's failure, not the round's.</summary>
+    private Task SendOrFault(IDatabaseAsync database, Guid tenantId, IReadOnlyCollection<OnlineConnection> connections, long expires)
+    {
+        try
+        {
+            return Send(database, tenantId, connections, expires);
+        }
+        catch (Exception ex) when (RedisFailures.Is(ex))
+        {
+            return Task.FromException(ex);
+        }
+    }
+
+    private long Expiry() => (time.GetUtcNow() + PresenceTiming.Ttl).ToUnixTimeMilliseconds();
+
+    /// <summary>The set's entries and its expiry, sent at once, in this order on the connection: the whole set goes when nobody refreshes it.</summary>
+    private Task Send(IDatabaseAsync database, Guid tenantId, IReadOnlyCollection<OnlineConnection> connections, long expires)
+    {
+        var key = names.Presence(tenantId);
+        return Task.WhenAll(
             database.SortedSetAddAsync(key, [.. connections.Select(c => new SortedSetEntry(Member(c), expires))]),
             database.KeyExpireAsync(key, PresenceTiming.Ttl * 2));
     }
