@@ -26,15 +26,16 @@ internal static class DomainName
         "localhost", "local", "localdomain", "internal", "intranet", "lan", "home", "corp", "private", "arpa", "invalid", "onion",
     };
 
-    private static readonly IdnMapping Idn = new() { UseStd3AsciiRules = true };
-
     /// <summary>Longest Host header worth reading: a domain, its trailing dot and a port.</summary>
     private const int MaxHostHeaderLength = MaxLength + 1 + 6;
+
+    /// <summary>Longest domain value worth trimming: a domain with room for surrounding spaces and a trailing dot.</summary>
+    private const int MaxUntrimmedLength = MaxLength + 8;
 
     public static bool TryNormalize(string? value, [NotNullWhen(true)] out string? domain, [NotNullWhen(false)] out string? reason)
     {
         domain = null;
-        if (value is not null && value.Length > MaxLength + 8)
+        if (value is not null && value.Length > MaxUntrimmedLength)
         {
             // Refused before anything proportional to its length is allocated.
             reason = $"domain is longer than {MaxLength} characters.";
@@ -173,7 +174,9 @@ internal static class DomainName
     {
         try
         {
-            _ = Idn.GetUnicode(label);
+            // A new mapping per call: IdnMapping's instance members are not documented as thread-safe, and only
+            // xn-- labels get here.
+            _ = new IdnMapping { UseStd3AsciiRules = true }.GetUnicode(label);
             return true;
         }
         catch (ArgumentException)
