@@ -69,8 +69,13 @@ public static class EdgeComposition
             _ => 0, // the admin API belongs to no identity
         };
 
-        // The normalized domain (a host that is no domain is refused with 400 further on, at no cost).
-        var identity = DomainName.TryFromHostHeader(context.Request.Headers.Host.ToString(), out var domain, out _) ? domain : "";
+        // One window per identity this instance knows: a partition is kept for every key, so keying by whatever
+        // host a caller sends would let distinct unknown hosts grow the limiter without bound. Hosts that name no
+        // known identity (answered 404 or 400 further on) share one window.
+        var identity = DomainName.TryFromHostHeader(context.Request.Headers.Host.ToString(), out var domain, out _)
+            && context.RequestServices.GetRequiredService<IdentityRegistry>().Known(domain) is { } tenant
+                ? tenant.Id.ToString("N")
+                : "";
         return limited is null ? RateLimitPartition.GetNoLimiter((RateLimitClass.Admin, "")) : Partition((limited.Class, identity), limit);
     }
 

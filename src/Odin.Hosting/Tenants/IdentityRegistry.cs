@@ -41,9 +41,6 @@ public sealed class IdentityRegistry(TenantStore store, IPubSubBroker broker) : 
         ExpirationScanFrequency = TimeSpan.FromSeconds(10),
     });
 
-    /// <summary>Entries in the unknown-host memo (for tests and benchmarks).</summary>
-    public long UnknownHostCount => _unknown.Count;
-
     public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
         var tenants = await store.ListAsync(cancellationToken);
@@ -62,13 +59,9 @@ public sealed class IdentityRegistry(TenantStore store, IPubSubBroker broker) : 
     /// <summary>The tenant serving <paramref name="domain"/>, a name normalized by <see cref="DomainName"/>.</summary>
     public async ValueTask<Tenant?> ResolveAsync(string domain, CancellationToken cancellationToken = default)
     {
-        var candidates = DomainName.WithParents(domain);
-        foreach (var name in candidates)
+        if (Known(domain) is { } known)
         {
-            if (_byDomain.TryGetValue(name, out var tenant))
-            {
-                return tenant;
-            }
+            return known;
         }
 
         if (_unknown.TryGetValue(domain, out _))
@@ -76,7 +69,7 @@ public sealed class IdentityRegistry(TenantStore store, IPubSubBroker broker) : 
             return null;
         }
 
-        var found = await store.FindNearestAsync(candidates, cancellationToken);
+        var found = await store.FindNearestAsync(DomainName.WithParents(domain), cancellationToken);
         if (found is not null)
         {
             _byDomain[found.Domain] = found;
@@ -88,6 +81,20 @@ public sealed class IdentityRegistry(TenantStore store, IPubSubBroker broker) : 
             AbsoluteExpirationRelativeToNow = NegativeCacheTime,
             Size = domain.Length * sizeof(char) + UnknownEntryOverhead,
         });
+        return null;
+    }
+
+    /// <summary>The tenant serving <paramref name="domain"/> as this instance knows it now, without asking the database.</summary>
+    public Tenant? Known(string domain)
+    {
+        foreach (var name in DomainName.WithParents(domain))
+        {
+            if (_byDomain.TryGetValue(name, out var tenant))
+            {
+                return tenant;
+            }
+        }
+
         return null;
     }
 

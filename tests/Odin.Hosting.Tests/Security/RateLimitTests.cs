@@ -63,6 +63,25 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task Hosts_that_name_no_identity_share_one_window_so_distinct_hosts_cannot_grow_the_limiter()
+    {
+        await using var node = await StartAsync(new()
+        {
+            ["Odin:RateLimits:DeviceTokenPerIdentity"] = $"{Limit}",
+            ["Odin:Edge:TrustedProxies"] = "127.0.0.1/32",
+        });
+        var known = await node.Api.CreateTenantAsync();
+        for (var i = 0; i < Limit; i++)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, await GuessAsync(node.Api, $"nobody-{i}-{Guid.NewGuid():N}.example", $"203.0.113.{i + 1}"));
+        }
+
+        // A sixth distinct unknown host is in the same window; a known identity has its own.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await GuessAsync(node.Api, $"nobody-{Guid.NewGuid():N}.example", "203.0.113.50"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await GuessAsync(node.Api, known.Domain, "203.0.113.51"));
+    }
+
+    [Fact]
     public async Task The_peer_inbox_and_the_admin_api_are_limited_per_source()
     {
         await using var node = await StartAsync(new()
