@@ -12,13 +12,14 @@ internal sealed class GatewayMetrics
 {
     public const string MeterName = "Odin.Gateway";
 
+    private readonly Meter _meter;
     private readonly Counter<long> _refused;
     private readonly Counter<long> _delivered;
     private readonly Counter<long> _slowConsumers;
 
     public GatewayMetrics(IMeterFactory meters, LocalConnections connections, IServiceProvider services)
     {
-        var meter = meters.Create(MeterName);
+        var meter = _meter = meters.Create(MeterName);
         // Observed, not counted up and down: the value is what this instance holds at the scrape.
         meter.CreateObservableUpDownCounter("odin.gateway.connections", () => connections.Count, description: "Device connections held by this instance");
         meter.CreateObservableUpDownCounter("odin.gateway.subscriptions", () => connections.Subscriptions, description: "Drive subscriptions held by this instance");
@@ -34,6 +35,10 @@ internal sealed class GatewayMetrics
             meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (notification bus and broker)");
         }
     }
+
+    /// <summary>Identities whose channel this instance is subscribed to (their streams count them: <c>IdentityStreams</c>).</summary>
+    public void ObserveIdentities(Func<int> count) =>
+        _meter.CreateObservableUpDownCounter("odin.gateway.identities", count, description: "Identities whose notification channel this instance is subscribed to");
 
     public void Refused() => _refused.Add(1);
 

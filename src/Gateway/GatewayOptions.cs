@@ -68,6 +68,14 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long this gateway stays subscribed to an identity's channel after its last device here left. Default
+    /// 10 s: a device that reconnects meanwhile (a network change, a token renewal) finds the subscription and the
+    /// identity's newest seq still here, and churn does not turn into SSUBSCRIBE/SUNSUBSCRIBE pairs. 0: leave at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan IdentityLinger { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a refused or flooding device is told to wait before reconnecting. Default 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);

@@ -23,6 +23,9 @@ public sealed class InProcessCluster : IAsyncDisposable
 
     public IReadOnlyList<OdinHost> Hosting => _hosting;
 
+    /// <summary>The Redis names this cluster's instances use (its own prefix: parallel clusters on one Redis never meet).</summary>
+    public Odin.Shared.Redis.RedisNames RedisNames => new(_hostingConfiguration["Odin:Redis:ChannelPrefix"]!);
+
     /// <summary>The PostgreSQL database every Hosting instance uses.</summary>
     public string DatabaseConnectionString => _hostingConfiguration["Odin:Database:ConnectionString"]!;
 
@@ -31,7 +34,7 @@ public sealed class InProcessCluster : IAsyncDisposable
     /// <param name="hostingSettings">More configuration for the Hosting instances (colon form).</param>
     /// <param name="perHost">Settings of Hosting instance i alone (its listening addresses, say).</param>
     public static async Task<InProcessCluster> StartAsync(
-        RedisServer redis, PostgresServer postgres, int hostingCount = 2, int gatewayCount = 2, IReadOnlyDictionary<string, string?>? hostingSettings = null,
+        IRedisDeployment redis, PostgresServer postgres, int hostingCount = 2, int gatewayCount = 2, IReadOnlyDictionary<string, string?>? hostingSettings = null,
         Func<int, IReadOnlyDictionary<string, string?>>? perHost = null)
     {
         var folder = Directory.CreateTempSubdirectory("odin-cluster-").FullName;
@@ -60,7 +63,8 @@ public sealed class InProcessCluster : IAsyncDisposable
             StartHostingAsync(folder, perHost is null ? hostingConfiguration : new Dictionary<string, string?>(hostingConfiguration.Concat(perHost(i))), i)));
         var gateways = await Task.WhenAll(Enumerable.Range(0, gatewayCount).Select(i =>
         {
-            var settings = new Dictionary<string, string?>(shared);
+            // Named, so Redis's own CLIENT LIST tells the gateways apart.
+            var settings = new Dictionary<string, string?>(shared) { ["Odin:Redis:Configuration"] = $"{redis.ConnectionString},name=gateway{i}" };
             if (i == 0)
             {
                 settings["Odin:Auth:PublicKeyPath"] = Path.ChangeExtension(keyPath, ".pub.pem");

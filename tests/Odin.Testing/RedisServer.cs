@@ -9,7 +9,7 @@ namespace Odin.Testing;
 /// A real <c>redis-server</c> on a free loopback port, in a temp folder, stopped by its own PID. As an
 /// operator should run it: the default user is off, and Odin connects as an ACL user with a password.
 /// </summary>
-public sealed class RedisServer : IAsyncLifetime
+public sealed class RedisServer : IRedisDeployment
 {
     public const string User = "odin";
 

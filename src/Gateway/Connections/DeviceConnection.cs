@@ -1,21 +1,24 @@
 using Microsoft.AspNetCore.SignalR;
+using Odin.Gateway.Identities;
 using Odin.Shared.Auth;
 using Odin.Shared.Realtime;
 
 namespace Odin.Gateway.Connections;
 
 /// <summary>What the gateway remembers about one device connection, kept in <see cref="HubCallerContext.Items"/>.</summary>
-internal sealed class DeviceConnection(HubConnectionContext context, DeviceIdentity identity, CallBudget budget, SlowConsumers slowConsumers)
+internal sealed class DeviceConnection(HubConnectionContext context, DeviceIdentity identity, IdentityStream stream, CallBudget budget, SlowConsumers slowConsumers)
 {
     private const string ItemKey = "odin.device";
     private readonly HashSet<Guid> _subscriptions = [];
     private readonly TaskCompletionSource _gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private List<NotificationEnvelope>? _resumeBuffer;
     private bool _live;
 
     public string ConnectionId => context.ConnectionId;
 
     public DeviceIdentity Identity { get; } = identity;
+
+    /// <summary>Its identity's notification state on this gateway, shared with the identity's other connections here.</summary>
+    public IdentityStream Stream { get; } = stream;
 
     public CallBudget Budget { get; } = budget;
 
@@ -112,53 +115,4 @@ internal sealed class DeviceConnection(HubConnectionContext context, DeviceIdent
 
     /// <summary>Whether a notification is for this connection: tenant-wide, or of a subscribed drive.</summary>
     public bool Receives(NotificationEnvelope envelope) => envelope.DriveId is not { } drive || IsSubscribed(drive);
-
-    /// <summary>From now until <see cref="EndResume"/>, live notifications for this connection are kept, not sent.</summary>
-    public void BeginResume()
-    {
-        lock (_subscriptions)
-        {
-            _resumeBuffer = [];
-        }
-    }
-
-    /// <summary>
-    /// Keeps a live notification while resuming; false when not resuming (send it). A connection that keeps more
-    /// than its send queue may hold is a slow consumer, closed as one.
-    /// </summary>
-    public bool TryBuffer(NotificationEnvelope envelope)
-    {
-        if (Volatile.Read(ref _resumeBuffer) is null)
-        {
-            return false; // the usual case, without the lock
-        }
-
-        lock (_subscriptions)
-        {
-            if (_resumeBuffer is null)
-            {
-                return false;
-            }
-
-            if (_resumeBuffer.Count < slowConsumers.Limit)
-            {
-                _resumeBuffer.Add(envelope);
-                return true;
-            }
-        }
-
-        slowConsumers.Overflowed(ConnectionId, Queue);
-        return true;
-    }
-
-    /// <summary>Live again; returns what was kept meanwhile, in arrival (seq) order.</summary>
-    public List<NotificationEnvelope> EndResume()
-    {
-        lock (_subscriptions)
-        {
-            var kept = _resumeBuffer ?? [];
-            _resumeBuffer = null;
-            return kept;
-        }
-    }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
+using Odin.Gateway.Identities;
 using Odin.Shared.Auth;
 using Odin.Shared.Notifications;
 using Odin.Shared.Realtime;
@@ -13,10 +14,9 @@ internal sealed partial class DeviceHubBehavior(
     IOptions<GatewayOptions> options,
     LocalConnections connections,
     SlowConsumers slowConsumers,
-    ShardGate gate,
+    IdentityStreams streams,
     INotificationHistory history,
     PresenceTracker presence,
-    NotificationFanout fanout,
     DeviceRevocations revocations,
     ConnectionRefusal refusal,
     GatewayDrain drain,
@@ -61,7 +61,7 @@ internal sealed partial class DeviceHubBehavior(
         }
 
         var budget = new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time);
-        var connection = new DeviceConnection(DeviceLifetimeManager.Of(hub.Context), identity, budget, slowConsumers);
+        var connection = new DeviceConnection(DeviceLifetimeManager.Of(hub.Context), identity, streams.Acquire(identity.TenantId), budget, slowConsumers);
         connection.AttachTo(hub.Context);
         connections.Add(connection);
         // Not awaited: presence is best effort and the device need not wait for it; its disconnect waits instead.
@@ -84,6 +84,7 @@ internal sealed partial class DeviceHubBehavior(
             }
 
             connections.Remove(connection);
+            streams.Release(connection.Stream);
             connection.Ended();
             await connection.PresenceRecorded; // so the removal cannot overtake the record
             await presence.DisconnectedAsync(connection);
@@ -95,14 +96,11 @@ internal sealed partial class DeviceHubBehavior(
         // The request's shape and ranges were checked as it was read (ExplainingHubProtocol).
         var connection = DeviceConnection.Of(hub.Context);
 
-        var tenant = connection.Identity.TenantId;
+        var (tenant, stream) = (connection.Identity.TenantId, connection.Stream);
         if (request.ResumeFrom is not null)
         {
             // From here live notifications for this connection are kept, so none is lost while the history is read.
-            using (await gate.EnterAsync(tenant))
-            {
-                connection.BeginResume();
-            }
+            await stream.BeginResumeAsync(connection);
         }
 
         var limit = options.Value.MaxSubscriptionsPerConnection;
@@ -134,40 +132,43 @@ internal sealed partial class DeviceHubBehavior(
 
         if (request.ResumeFrom is not { } resumeFrom)
         {
+            // The head is read only once this gateway hears the identity's channel: nothing falls between the two.
+            await stream.SubscribedAsync();
             var (epoch, lastSeq) = await history.HeadAsync(tenant);
-            await fanout.KnowAsync(tenant, lastSeq);
+            await stream.KnowAsync(lastSeq);
             return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = false, LastSeq = lastSeq, Epoch = epoch };
         }
 
-        var read = await history.ReadAsync(tenant, request.Epoch, resumeFrom);
-        await fanout.KnowAsync(tenant, read.LastSeq);
-        var replayed = resumeFrom;
-        if (read.Covered)
+        long? replayed = null; // null: the resume failed, and what was kept is dropped (the device is told by the error)
+        try
         {
-            foreach (var missed in read.Entries.Where(connection.Receives))
+            await stream.SubscribedAsync();
+            var read = await history.ReadAsync(tenant, request.Epoch, resumeFrom);
+            await stream.KnowAsync(read.LastSeq);
+            replayed = resumeFrom;
+            if (read.Covered)
             {
-                // Waits for the device when the replay is longer than its send queue.
-                await connection.Queue.SendAsync(DeviceMessages.Notification(missed), hub.Context.ConnectionAborted);
-                replayed = missed.Seq;
+                foreach (var missed in read.Entries.Where(connection.Receives))
+                {
+                    // Waits for the device when the replay is longer than its send queue.
+                    await connection.Queue.SendAsync(DeviceMessages.Notification(missed), hub.Context.ConnectionAborted);
+                    replayed = missed.Seq;
+                }
             }
-        }
-        else
-        {
-            connection.Queue.TrySend(DeviceMessages.Resync(request.Epoch is null
-                ? $"A resume needs the epoch Subscribe answered with your cursor; without it, re-read /changes from your cursor ({resumeFrom})."
-                : $"The notification history no longer holds what came after seq {resumeFrom} in epoch {request.Epoch}: re-read /changes from your cursor ({resumeFrom})."));
-        }
-
-        // Live again. Under the shard's lock, so no live notification overtakes the ones kept meanwhile.
-        using (await gate.EnterAsync(tenant))
-        {
-            foreach (var kept in connection.EndResume().Where(n => n.Seq > replayed))
+            else
             {
-                connection.Queue.TrySend(DeviceMessages.Notification(kept));
+                connection.Queue.TrySend(DeviceMessages.Resync(request.Epoch is null
+                    ? $"A resume needs the epoch Subscribe answered with your cursor; without it, re-read /changes from your cursor ({resumeFrom})."
+                    : $"The notification history no longer holds what came after seq {resumeFrom} in epoch {request.Epoch}: re-read /changes from your cursor ({resumeFrom})."));
             }
-        }
 
-        return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = read.Covered, LastSeq = read.LastSeq, Epoch = read.Epoch };
+            return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = read.Covered, LastSeq = read.LastSeq, Epoch = read.Epoch };
+        }
+        finally
+        {
+            // Live again, with what was kept meanwhile and is newer than the replay.
+            await stream.EndResumeAsync(connection, replayed);
+        }
     }
 
     public Task UnsubscribeAsync(Hub<IDeviceClient> hub, Guid[] driveIds)

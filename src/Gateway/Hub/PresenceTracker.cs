@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
+using Odin.Gateway.Identities;
+using Odin.Shared.Notifications;
 using Odin.Shared.Presence;
-using Odin.Shared.PubSub;
 using Odin.Shared.Realtime;
 using Odin.Shared.Redis;
 
@@ -11,23 +11,19 @@ namespace Odin.Gateway.Hub;
 /// <summary>
 /// Presence, on every gateway: records this gateway's connections in the <see cref="IPresenceRegistry"/> (and
 /// refreshes them, so a crashed gateway's entries expire), and tells an identity's other devices when one of its
-/// devices connects or disconnects. Presence events are live only: <c>seq = 0</c>, not in the history. They
-/// cross gateways on the broker; each gateway sends them to its own connections of the identity, except the
-/// device's own.
+/// devices connects or disconnects. Presence events are live only: <c>seq = 0</c>, not in the history. They go on
+/// the identity's channel, so they reach only the gateways holding its devices; each sends them to its own
+/// connections of the identity, except the device's own (<see cref="IdentityStream"/>).
 /// </summary>
 internal sealed partial class PresenceTracker(
-    IPresenceRegistry registry, IPubSubBroker broker, LocalConnections connections,
+    IPresenceRegistry registry, INotificationBus bus, LocalConnections connections,
     IOptions<GatewayOptions> options, TimeProvider time, ILogger<PresenceTracker> logger) : BackgroundService
 {
-    public const string Topic = "presence";
-
     public Task ConnectedAsync(DeviceConnection connection) => ChangedAsync(connection, NotificationTypes.DeviceConnected);
 
     public Task DisconnectedAsync(DeviceConnection connection) => ChangedAsync(connection, NotificationTypes.DeviceDisconnected);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
-        SubscriptionHost.HoldAsync(() => broker.SubscribeAsync(Topic, TellLocalDevicesAsync), "presence changes", time, logger, stoppingToken),
-        RefreshPeriodicallyAsync(stoppingToken));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => RefreshPeriodicallyAsync(stoppingToken);
 
     private async Task ChangedAsync(DeviceConnection connection, string type)
     {
@@ -39,43 +35,13 @@ internal sealed partial class PresenceTracker(
                 : registry.RemoveAsync(connection.Identity.TenantId, online));
             if (options.Value.PresenceEvents)
             {
-                await broker.PublishAsync(Topic, JsonSerializer.Serialize(new PresenceChange(connection.Identity.TenantId, connection.Identity.DeviceId, type)));
+                await bus.PublishLiveAsync(LiveMessages.Presence(connection.Identity.TenantId, connection.Identity.DeviceId, type, time));
             }
         }
         catch (Exception ex) when (RedisFailures.Is(ex))
         {
             LogUnavailable(logger, ex.Message); // presence is best effort; the refresh records the connection later
         }
-    }
-
-    private Task TellLocalDevicesAsync(string message)
-    {
-        if (JsonSerializer.Deserialize<PresenceChange>(message) is not { } change)
-        {
-            return Task.CompletedTask;
-        }
-
-        var others = connections.OfTenant(change.TenantId).Where(c => c.Identity.DeviceId != change.DeviceId).ToList();
-        if (others.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
-
-        var notification = DeviceMessages.Notification(new NotificationEnvelope
-        {
-            Id = Guid.NewGuid(),
-            Seq = 0,
-            Type = change.Type,
-            TenantId = change.TenantId,
-            At = time.GetUtcNow().ToUnixTimeMilliseconds(),
-            Data = JsonSerializer.Serialize(new { deviceId = change.DeviceId }, JsonSerializerOptions.Web),
-        });
-        foreach (var other in others)
-        {
-            other.Queue.TrySend(notification);
-        }
-
-        return Task.CompletedTask;
     }
 
     private async Task RefreshPeriodicallyAsync(CancellationToken stoppingToken)
@@ -100,8 +66,6 @@ internal sealed partial class PresenceTracker(
             // shutting down
         }
     }
-
-    private sealed record PresenceChange(Guid TenantId, Guid DeviceId, string Type);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Presence could not be recorded ({Reason}); the next refresh tries again")]
     private static partial void LogUnavailable(ILogger logger, string reason);

@@ -3,18 +3,27 @@ using Odin.Shared.Realtime;
 namespace Odin.Shared.Notifications;
 
 /// <summary>
-/// Carries committed notifications from the Odin.Hosting dispatchers to every gateway, each tenant's in
-/// order (one channel per <see cref="NotificationShards">shard</see>). In-process for a single node, Redis
-/// pub/sub for a cluster; chosen once at start-up.
+/// Carries an identity's messages to the gateways that hold its devices, and only to them: one channel per
+/// identity, subscribed by a gateway while it holds one of the identity's connections. Committed notifications
+/// come from the Odin.Hosting dispatchers (in seq order); live messages (presence changes, a gateway's own
+/// subscription probes) from the gateways. In-process for a single node, Redis sharded pub/sub for a cluster;
+/// chosen once at start-up.
 /// </summary>
 public interface INotificationBus
 {
-    /// <summary>Publishes one notification. Throws when it cannot be handed over (the caller keeps it pending).</summary>
+    /// <summary>
+    /// Publishes one committed notification on its identity's channel, after putting it in the history. Throws when
+    /// it cannot be handed over (the caller keeps it pending).
+    /// </summary>
     Task PublishAsync(NotificationEnvelope envelope);
 
+    /// <summary>Publishes a live-only message (<c>seq = 0</c>) on its identity's channel: nothing goes into the history.</summary>
+    Task PublishLiveAsync(NotificationEnvelope envelope);
+
     /// <summary>
-    /// Calls <paramref name="handler"/> for every notification, one at a time per shard, in publish order.
-    /// Stops when the result is disposed.
+    /// Calls <paramref name="handler"/> for every message of <paramref name="tenantId"/>, one at a time, in publish
+    /// order, until the result is disposed. Completes once the subscription is confirmed: whatever is published
+    /// after that reaches the handler.
     /// </summary>
-    Task<IAsyncDisposable> SubscribeAsync(Func<NotificationEnvelope, Task> handler);
+    Task<IAsyncDisposable> SubscribeAsync(Guid tenantId, Func<NotificationEnvelope, Task> handler);
 }

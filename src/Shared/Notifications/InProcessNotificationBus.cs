@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Odin.Shared.Realtime;
 
 namespace Odin.Shared.Notifications;
@@ -5,35 +6,44 @@ namespace Odin.Shared.Notifications;
 /// <summary>The single-node bus: the dispatcher hands each notification straight to this process's gateway, after its history.</summary>
 public sealed class InProcessNotificationBus(MemoryNotificationHistory history) : INotificationBus
 {
-    private volatile Func<NotificationEnvelope, Task>[] _handlers = [];
+    private readonly ConcurrentDictionary<Guid, Func<NotificationEnvelope, Task>[]> _byTenant = new();
 
-    public async Task PublishAsync(NotificationEnvelope envelope)
+    public Task PublishAsync(NotificationEnvelope envelope)
     {
         history.Append(envelope);
-        // The dispatcher publishes one shard at a time, in order, so awaiting each handler keeps the order.
-        foreach (var handler in _handlers)
+        return PublishLiveAsync(envelope);
+    }
+
+    public async Task PublishLiveAsync(NotificationEnvelope envelope)
+    {
+        // The dispatcher publishes an identity's notifications one at a time, in order, so awaiting each handler keeps the order.
+        foreach (var handler in _byTenant.GetValueOrDefault(envelope.TenantId, []))
         {
             await handler(envelope);
         }
     }
 
-    public Task<IAsyncDisposable> SubscribeAsync(Func<NotificationEnvelope, Task> handler)
+    public Task<IAsyncDisposable> SubscribeAsync(Guid tenantId, Func<NotificationEnvelope, Task> handler)
     {
-        lock (this)
-        {
-            _handlers = [.. _handlers, handler];
-        }
-
-        return Task.FromResult<IAsyncDisposable>(new Unsubscriber(this, handler));
+        _byTenant.AddOrUpdate(tenantId, _ => [handler], (_, handlers) => [.. handlers, handler]);
+        return Task.FromResult<IAsyncDisposable>(new Unsubscriber(this, tenantId, handler));
     }
 
-    private sealed class Unsubscriber(InProcessNotificationBus bus, Func<NotificationEnvelope, Task> handler) : IAsyncDisposable
+    private sealed class Unsubscriber(InProcessNotificationBus bus, Guid tenantId, Func<NotificationEnvelope, Task> handler) : IAsyncDisposable
     {
         public ValueTask DisposeAsync()
         {
-            lock (bus)
+            // Removing the last handler removes the identity's entry, so the map holds only identities with a subscriber.
+            while (bus._byTenant.TryGetValue(tenantId, out var handlers))
             {
-                bus._handlers = [.. bus._handlers.Where(h => h != handler)];
+                Func<NotificationEnvelope, Task>[] rest = [.. handlers.Where(h => h != handler)];
+                var done = rest.Length == 0
+                    ? bus._byTenant.TryRemove(new KeyValuePair<Guid, Func<NotificationEnvelope, Task>[]>(tenantId, handlers))
+                    : bus._byTenant.TryUpdate(tenantId, rest, handlers);
+                if (done)
+                {
+                    break;
+                }
             }
 
             return ValueTask.CompletedTask;

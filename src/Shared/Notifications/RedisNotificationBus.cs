@@ -5,46 +5,42 @@ using StackExchange.Redis;
 namespace Odin.Shared.Notifications;
 
 /// <summary>
-/// The cluster bus: one Redis pub/sub channel per shard. Redis delivers a channel's messages in publish
-/// order and a <see cref="ChannelMessageQueue"/> hands them over one at a time, so a tenant's notifications
-/// reach every gateway in seq order. Pub/sub is at most once: what a gateway misses while disconnected is
-/// still in the database (<c>/changes</c>).
+/// The cluster bus: one sharded pub/sub channel per identity (<see cref="RedisNames.IdentityChannel"/>, SPUBLISH and
+/// SSUBSCRIBE). A message touches the one Redis (Cluster shard) that owns the identity's slot and reaches only the
+/// gateways subscribed to the identity. Redis delivers a channel's messages in publish order and a
+/// <see cref="ChannelMessageQueue"/> hands them over one at a time, so an identity's notifications reach each
+/// gateway in seq order. Pub/sub is at most once: what a gateway misses while disconnected is in the history (and
+/// always in the database, <c>/changes</c>).
 /// </summary>
 /// <remarks>Each notification goes into its identity's history in the same script that publishes it (<see cref="RedisNotificationHistory"/>).</remarks>
 public sealed class RedisNotificationBus(IConnectionMultiplexer redis, RedisNames names, RedisNotificationHistory history) : INotificationBus
 {
-    public Task PublishAsync(NotificationEnvelope envelope) => history.AppendAndPublishAsync(envelope, Channel(NotificationShards.Of(envelope.TenantId)));
+    public Task PublishAsync(NotificationEnvelope envelope) => PublishCountedAsync(envelope);
 
-    public async Task<IAsyncDisposable> SubscribeAsync(Func<NotificationEnvelope, Task> handler)
+    /// <summary>Publishes as <see cref="PublishAsync"/> does; returns how many gateways Redis delivered it to (for the benchmarks).</summary>
+    public Task<long> PublishCountedAsync(NotificationEnvelope envelope) => history.AppendAndPublishAsync(envelope, Channel(envelope.TenantId));
+
+    public Task PublishLiveAsync(NotificationEnvelope envelope) =>
+        redis.GetSubscriber().PublishAsync(Channel(envelope.TenantId), NotificationWire.Write(envelope));
+
+    public async Task<IAsyncDisposable> SubscribeAsync(Guid tenantId, Func<NotificationEnvelope, Task> handler)
     {
-        var subscriber = redis.GetSubscriber();
-        var queues = new List<ChannelMessageQueue>();
-        for (var shard = 0; shard < NotificationShards.Count; shard++)
+        // Returns once Redis has answered the SSUBSCRIBE: from then on, every SPUBLISH of the channel reaches the queue.
+        var queue = await redis.GetSubscriber().SubscribeAsync(Channel(tenantId));
+        queue.OnMessage(async message =>
         {
-            var queue = await subscriber.SubscribeAsync(Channel(shard));
-            queue.OnMessage(async message =>
+            if (NotificationWire.Read((byte[])message.Message!) is { } envelope && envelope.TenantId == tenantId)
             {
-                if (NotificationWire.Read((byte[])message.Message!) is { } envelope)
-                {
-                    await handler(envelope);
-                }
-            });
-            queues.Add(queue);
-        }
-
-        return new Subscription(queues);
+                await handler(envelope);
+            }
+        });
+        return new Subscription(queue);
     }
 
-    private RedisChannel Channel(int shard) => RedisChannel.Literal(names.NotificationShard(shard));
+    private RedisChannel Channel(Guid tenantId) => RedisChannel.Sharded(names.IdentityChannel(tenantId));
 
-    private sealed class Subscription(List<ChannelMessageQueue> queues) : IAsyncDisposable
+    private sealed class Subscription(ChannelMessageQueue queue) : IAsyncDisposable
     {
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var queue in queues)
-            {
-                await queue.UnsubscribeAsync();
-            }
-        }
+        public async ValueTask DisposeAsync() => await queue.UnsubscribeAsync();
     }
 }

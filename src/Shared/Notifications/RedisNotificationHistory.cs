@@ -9,7 +9,8 @@ namespace Odin.Shared.Notifications;
 /// The cluster's history: a Redis stream per identity (<see cref="RedisNames.History"/>), entry id = seq, trimmed
 /// to <see cref="HistoryOptions.MaxLength"/> (exactly: one entry per append, so the bound is what it says), with an epoch key beside it; both expire when the identity
 /// is idle for <see cref="HistoryOptions.MaxAge"/>. <see cref="RedisNotificationBus"/> appends and publishes in
-/// one script, so a notification is in the history before any gateway can see it live.
+/// one script, so a notification is in the history before any gateway can see it live. The keys and the channel
+/// share the identity's hash tag: on a Redis Cluster the script runs on the one shard that owns them.
 /// </summary>
 public sealed class RedisNotificationHistory(IConnectionMultiplexer redis, RedisNames names, IOptions<HistoryOptions> options, TimeProvider time)
     : INotificationHistory
@@ -27,7 +28,7 @@ public sealed class RedisNotificationHistory(IConnectionMultiplexer redis, Redis
         end
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
         redis.call('PEXPIRE', KEYS[2], ARGV[4])
-        return redis.call('PUBLISH', ARGV[5], ARGV[2])
+        return redis.call('SPUBLISH', ARGV[5], ARGV[2])
         """;
 
     /// <summary>
@@ -42,10 +43,13 @@ public sealed class RedisNotificationHistory(IConnectionMultiplexer redis, Redis
         return { redis.call('GET', KEYS[2]), last }
         """;
 
-    /// <summary>Appends to the identity's history, then publishes on <paramref name="channel"/>: one atomic step.</summary>
-    public Task AppendAndPublishAsync(NotificationEnvelope envelope, RedisChannel channel) => !options.Value.Enabled
-        ? redis.GetSubscriber().PublishAsync(channel, NotificationWire.Write(envelope))
-        : redis.GetDatabase().ScriptEvaluateAsync(
+    /// <summary>
+    /// Appends to the identity's history, then publishes on its sharded <paramref name="channel"/>: one atomic step.
+    /// Returns Redis's own count of the clients (gateways) the message was delivered to.
+    /// </summary>
+    public async Task<long> AppendAndPublishAsync(NotificationEnvelope envelope, RedisChannel channel) => !options.Value.Enabled
+        ? await redis.GetSubscriber().PublishAsync(channel, NotificationWire.Write(envelope))
+        : (long)await redis.GetDatabase().ScriptEvaluateAsync(
             AppendAndPublishScript,
             [names.History(envelope.TenantId), names.HistoryEpoch(envelope.TenantId)],
             [envelope.Seq, NotificationWire.Write(envelope), options.Value.MaxLength, (long)options.Value.MaxAge.TotalMilliseconds, channel.ToString(), NewEpoch()]);

@@ -9,8 +9,12 @@ public sealed class RedisNames(string prefix)
 {
     public string Prefix { get; } = string.IsNullOrWhiteSpace(prefix) ? RedisOptions.DefaultChannelPrefix : prefix;
 
-    /// <summary>Pub/sub channel of one notification shard (see <c>NotificationShards</c>).</summary>
-    public string NotificationShard(int shard) => $"{Prefix}:notify:{shard}";
+    /// <summary>
+    /// An identity's sharded pub/sub channel (SPUBLISH/SSUBSCRIBE): its notifications and presence events, heard
+    /// only by the gateways that hold its devices. In its identity's hash slot, so the script that appends to the
+    /// history publishes on the same Redis Cluster shard.
+    /// </summary>
+    public string IdentityChannel(Guid tenantId) => $"{IdentityTag(tenantId)}:notify";
 
     /// <summary>Name of Odin.Hosting's FusionCache: it names the cache's backplane channel too.</summary>
     public string CacheName => $"{Prefix}:cache";
@@ -18,14 +22,14 @@ public sealed class RedisNames(string prefix)
     /// <summary>Prefix of every key the cache keeps in Redis (its distributed level).</summary>
     public string CacheKeyPrefix => $"{Prefix}:c:";
 
-    /// <summary>An identity's notification history (a stream; entry id = seq).</summary>
-    public string History(Guid tenantId) => $"{Prefix}:history:{tenantId:N}";
+    /// <summary>An identity's notification history (a stream; entry id = seq), in its identity's hash slot.</summary>
+    public string History(Guid tenantId) => $"{IdentityTag(tenantId)}:history";
 
-    /// <summary>The epoch of an identity's history: new whenever the history had to start over.</summary>
-    public string HistoryEpoch(Guid tenantId) => $"{Prefix}:history:{tenantId:N}:epoch";
+    /// <summary>The epoch of an identity's history: new whenever the history had to start over (beside the history).</summary>
+    public string HistoryEpoch(Guid tenantId) => $"{IdentityTag(tenantId)}:history:epoch";
 
-    /// <summary>An identity's online device connections (a sorted set scored by expiry).</summary>
-    public string Presence(Guid tenantId) => $"{Prefix}:presence:{tenantId:N}";
+    /// <summary>An identity's online device connections (a sorted set scored by expiry), in its identity's hash slot.</summary>
+    public string Presence(Guid tenantId) => $"{IdentityTag(tenantId)}:presence";
 
     /// <summary>An ACME HTTP-01 answer (a distributed-cache entry), by its token.</summary>
     public string AcmeChallenge(string token) => $"{Prefix}:acme-http01:{token}";

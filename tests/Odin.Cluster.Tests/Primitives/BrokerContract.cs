@@ -70,32 +70,58 @@ public abstract class BrokerContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_notification_bus_keeps_each_tenants_order_on_every_instance()
+    public async Task The_notification_bus_carries_each_identity_in_order_to_its_subscribers_and_nobody_else()
     {
         var (a, b) = Buses;
+        var tenants = Enumerable.Range(0, 8).Select(_ => Guid.NewGuid()).ToList();
         var onB = new ConcurrentQueue<NotificationEnvelope>();
         var onA = new ConcurrentQueue<NotificationEnvelope>();
-        await using var subB = await b.SubscribeAsync(n => Enqueue(onB, n));
-        await using var subA = await a.SubscribeAsync(n => Enqueue(onA, n));
+        var subscriptions = new List<IAsyncDisposable>();
+        foreach (var tenant in tenants)
+        {
+            subscriptions.Add(await a.SubscribeAsync(tenant, n => Enqueue(onA, n)));
+        }
 
-        var tenants = Enumerable.Range(0, 8).Select(_ => Guid.NewGuid()).ToList();
-        var total = 0;
+        foreach (var tenant in tenants.Take(4))
+        {
+            subscriptions.Add(await b.SubscribeAsync(tenant, n => Enqueue(onB, n)));
+        }
+
+        var unheard = Guid.NewGuid(); // nobody subscribes to it
         for (var seq = 1; seq <= 50; seq++)
         {
-            foreach (var tenant in tenants)
+            foreach (var tenant in tenants.Append(unheard))
             {
-                await a.PublishAsync(new NotificationEnvelope { Id = Guid.NewGuid(), Seq = seq, Type = NotificationTypes.FileAdded, TenantId = tenant, At = 0 });
-                total++;
+                await a.PublishAsync(Envelope(tenant, seq));
             }
         }
 
-        await Eventually.TrueAsync(() => onA.Count == total && onB.Count == total, "every notification on both instances");
-        foreach (var received in new[] { onA, onB })
+        await Eventually.TrueAsync(() => onA.Count == 8 * 50 && onB.Count == 4 * 50, "every notification on each subscriber");
+        foreach (var (received, heard) in new[] { (onA, tenants), (onB, tenants.Take(4).ToList()) })
         {
-            foreach (var tenant in tenants)
+            Assert.Equal(heard.Order(), received.Select(n => n.TenantId).Distinct().Order());
+            foreach (var tenant in heard)
             {
                 Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), received.Where(n => n.TenantId == tenant).Select(n => n.Seq));
             }
+        }
+
+        // A live message reaches the subscribers and stays out of the history.
+        var live = new NotificationEnvelope { Id = Guid.NewGuid(), Seq = 0, Type = NotificationTypes.DeviceConnected, TenantId = tenants[0], At = 0 };
+        await b.PublishLiveAsync(live);
+        await Eventually.TrueAsync(() => onA.Any(n => n.Id == live.Id) && onB.Any(n => n.Id == live.Id), "the live message on both instances");
+        Assert.Equal(50, (await History.HeadAsync(tenants[0])).LastSeq);
+
+        // A subscription that ends hears nothing more; the identity's other subscribers still do.
+        await subscriptions[^1].DisposeAsync(); // B's subscription to tenants[3]
+        await a.PublishAsync(Envelope(tenants[3], 51));
+        await Eventually.TrueAsync(() => onA.Any(n => n.TenantId == tenants[3] && n.Seq == 51), "seq 51 on A");
+        await a.PublishLiveAsync(live with { Id = Guid.NewGuid(), TenantId = tenants[0] }); // B's other subscriptions still hear, after the one that ended
+        await Eventually.TrueAsync(() => onB.Count(n => n.Seq == 0) == 2, "the second live message on B");
+        Assert.DoesNotContain(onB, n => n.TenantId == tenants[3] && n.Seq == 51);
+        foreach (var subscription in subscriptions.SkipLast(1))
+        {
+            await subscription.DisposeAsync();
         }
     }
 

@@ -5,8 +5,11 @@ using Odin.Testing;
 
 namespace Odin.Gateway.Tests;
 
-/// <summary>What arrives on the notification bus goes to exactly the subscribed local connections, in order, and is counted.</summary>
-public sealed class NotificationFanoutTests
+/// <summary>
+/// What arrives on an identity's channel goes to exactly the subscribed local connections, in order, and is counted;
+/// the gateway holds an identity's channel only while it holds its devices.
+/// </summary>
+public sealed class IdentityDeliveryTests
 {
     [Fact]
     public async Task Bus_notifications_reach_the_drive_subscribers_and_tenant_events_every_device_of_the_tenant()
@@ -47,13 +50,13 @@ public sealed class NotificationFanoutTests
     }
 
     [Fact]
-    public async Task A_gateway_forgets_the_count_of_an_identity_whose_devices_left_and_starts_again_for_its_next_device()
+    public async Task A_gateway_leaves_an_identitys_channel_when_its_last_device_leaves_and_starts_again_for_its_next_device()
     {
-        await using var gateway = await StandaloneGateway.StartAsync();
+        await using var gateway = await StandaloneGateway.StartAsync(new Dictionary<string, string?> { ["Odin:Gateway:IdentityLinger"] = "00:00:00" });
         var tenant = Guid.NewGuid();
         var drive = Guid.NewGuid();
         var bus = gateway.Host.Services.GetRequiredService<INotificationBus>();
-        var fanout = gateway.Host.Services.GetRequiredService<Hub.NotificationFanout>();
+        var streams = gateway.Host.Services.GetRequiredService<Identities.IdentityStreams>();
         var seq = 0L;
         Task PublishAsync() => bus.PublishAsync(new NotificationEnvelope
         {
@@ -61,23 +64,45 @@ public sealed class NotificationFanoutTests
             VersionTag = "t", At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         });
 
+        Assert.Equal(0, streams.Count);
         var first = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([drive], tenantId: tenant).Token, messagePack: false);
         await first.SubscribeAsync(drive);
         await PublishAsync();
         await first.WaitForAsync(n => n.Seq == 1, "seq 1");
-        Assert.Equal(1, fanout.IdentitiesCounted);
+        Assert.Equal(1, streams.Count);
         await first.DisposeAsync();
-        var connections = gateway.Host.Services.GetRequiredService<Connections.LocalConnections>();
-        await Eventually.TrueAsync(() => connections.Count == 0, "the device to be gone");
+        await Eventually.TrueAsync(() => streams.Count == 0, "the gateway to leave the identity's channel (no linger)");
 
-        await PublishAsync(); // nobody here: the gateway stops counting for this identity
-        Assert.Equal(0, fanout.IdentitiesCounted);
+        await PublishAsync(); // nobody here: nobody hears it
 
         await using var next = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([drive], tenantId: tenant).Token, messagePack: true);
         Assert.Equal(2, (await next.SubscribeAsync(drive)).LastSeq);
         await PublishAsync();
         await next.WaitForAsync(n => n.Seq == 3, "seq 3 on the next device");
         Assert.Equal([3L], next.Processed);
+    }
+
+    [Fact]
+    public async Task An_identity_whose_device_reconnects_within_the_linger_keeps_its_stream_and_its_count()
+    {
+        await using var gateway = await StandaloneGateway.StartAsync(new Dictionary<string, string?> { ["Odin:Gateway:IdentityLinger"] = "00:10:00" });
+        var tenant = Guid.NewGuid();
+        var bus = gateway.Host.Services.GetRequiredService<INotificationBus>();
+        var streams = gateway.Host.Services.GetRequiredService<Identities.IdentityStreams>();
+        var connections = gateway.Host.Services.GetRequiredService<Connections.LocalConnections>();
+        var first = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([], tenantId: tenant).Token, messagePack: false);
+        var start = await first.SubscribeAsync();
+        await first.DisposeAsync();
+        await Eventually.TrueAsync(() => connections.Count == 0, "the device to be gone");
+        Assert.Equal(1, streams.Count); // lingering
+
+        // Published while nobody is here: the lingering stream still counts it, so the resume finds no gap.
+        await bus.PublishAsync(new NotificationEnvelope { Id = Guid.NewGuid(), Seq = start.LastSeq + 1, Type = NotificationTypes.NewFollower, TenantId = tenant, At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+        await using var again = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([], tenantId: tenant).Token, messagePack: true);
+        var resumed = await again.ResumeAsync(start.LastSeq, start.Epoch);
+        Assert.True(resumed.Recovered);
+        await again.WaitForAsync(n => n.Seq == start.LastSeq + 1, "the notification published meanwhile, by the replay");
+        Assert.Equal(1, streams.Count);
     }
 
     [Fact]
