@@ -3,12 +3,12 @@ using Odin.Hosting.Auth;
 namespace Odin.Testing;
 
 /// <summary>
-/// The real executables as separate processes: 2 Odin.Hosting and 2 Gateways on a real Redis and
+/// The real executables as separate processes: 2 Odin.Hosting and 2 Gateways on a real Redis (one server or a Redis Cluster) and
 /// PostgreSQL, behind a real HAProxy running <c>deploy/haproxy.cfg</c>. What an operator runs, on loopback.
 /// </summary>
 public sealed class ProcessCluster : IAsyncDisposable
 {
-    private ProcessCluster(string folder, RedisServer redis, IReadOnlyList<ProcessHost> hosting, IReadOnlyList<ProcessHost> gateways, HaproxyServer haproxy)
+    private ProcessCluster(string folder, IRedisDeployment redis, IReadOnlyList<ProcessHost> hosting, IReadOnlyList<ProcessHost> gateways, HaproxyServer haproxy)
     {
         Folder = folder;
         Redis = redis;
@@ -19,7 +19,10 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public string Folder { get; }
 
-    public RedisServer Redis { get; }
+    /// <summary>The prefix of every Redis key and channel of this cluster.</summary>
+    public string ChannelPrefix { get; private init; } = "";
+
+    public IRedisDeployment Redis { get; }
 
     public IReadOnlyList<ProcessHost> Hosting { get; }
 
@@ -31,7 +34,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     public OdinApi CreateApi() => new(new HttpClient { BaseAddress = Haproxy.BaseAddress });
 
     /// <param name="settings">Environment for every Hosting and Gateway process, over the cluster's own.</param>
-    public static async Task<ProcessCluster> StartAsync(RedisServer redis, PostgresServer postgres, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<ProcessCluster> StartAsync(IRedisDeployment redis, PostgresServer postgres, IReadOnlyDictionary<string, string>? settings = null)
     {
         var folder = Directory.CreateTempSubdirectory("odin-processes-").FullName;
         var haproxyPort = FreePort.Next(); // chosen first: the instances send peer calls through it
@@ -97,7 +100,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             "every Hosting and Gateway process to report ready", TimeSpan.FromSeconds(30));
 
         var haproxy = await HaproxyServer.StartAsync([.. gateways.Select(g => g.Address)], [.. hosting.Select(h => h.Address)], folder, haproxyPort);
-        return new ProcessCluster(folder, redis, hosting, gateways, haproxy);
+        return new ProcessCluster(folder, redis, hosting, gateways, haproxy) { ChannelPrefix = common["Odin__Redis__ChannelPrefix"] };
     }
 
     public async ValueTask DisposeAsync()

@@ -2,12 +2,16 @@ using Odin.Testing;
 
 namespace Odin.Cluster.Tests.EndToEnd;
 
-/// <summary>Real servers and a real process cluster, owned by one test class (the tests in it may break things).</summary>
-public class ProcessClusterFixture : IAsyncLifetime
+/// <summary>Real servers and a real process cluster on one redis-server, owned by one test class (the tests in it may break things).</summary>
+public class ProcessClusterFixture : ProcessClusterFixture<RedisServer>;
+
+/// <summary>Real servers and a real process cluster on a <typeparamref name="TRedis"/>, owned by one test class.</summary>
+public class ProcessClusterFixture<TRedis> : IAsyncLifetime
+    where TRedis : IRedisDeployment, new()
 {
     private readonly PostgresServer _postgres = new();
 
-    public RedisServer Redis { get; } = new();
+    public TRedis Redis { get; } = new();
 
     public ProcessCluster Cluster { get; private set; } = null!;
 

@@ -32,6 +32,18 @@ internal sealed class LoadedTenant(TenantHandle tenant, Guid[] drives)
         return byDrive;
     }
 
+    /// <summary>The seqs of <paramref name="drives"/> after <paramref name="after"/>, from their changes feeds: what a device told <c>Resync</c> re-reads.</summary>
+    public async Task<IReadOnlyList<long>> SeqsAfterAsync(Guid[] drives, long after)
+    {
+        var seqs = new List<long>();
+        foreach (var drive in drives)
+        {
+            seqs.AddRange((await Tenant.ChangesAsync(drive)).Select(c => c.GetProperty("seq").GetInt64()).Where(seq => seq > after));
+        }
+
+        return seqs;
+    }
+
     /// <summary>Creates <paramref name="file"/> in <paramref name="drive"/>, trying again through failures until the server has it.</summary>
     public async Task WriteAsync(Guid drive, Guid file)
     {
