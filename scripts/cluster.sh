@@ -4,11 +4,13 @@
 # `down` stops exactly the processes `up` started and removes the throwaway data.
 #
 #   scripts/cluster.sh up       build, start everything, print the URLs and the admin key
+#   scripts/cluster.sh up --redis-cluster
+#                               the same on a Redis Cluster (3 masters with a replica each) instead of one Redis
 #   scripts/cluster.sh status   which processes run and whether each reports ready
 #   scripts/cluster.sh down     stop them
 #
 # Ports: ODIN_CLUSTER_PORT (default 8080) is HAProxy; the others follow it:
-#   +21/+22 gateways, +31/+32 Hosting, +40 Redis, +50 PostgreSQL.
+#   +21/+22 gateways, +31/+32 Hosting, +40 Redis (a Redis Cluster: +40..+45, its bus +60..+65), +50 PostgreSQL.
 # ODIN_CLUSTER_STATE moves .cluster/ elsewhere; ODIN_CLUSTER_NO_BUILD=1 uses what is built (the test of this script).
 # As a deployment should: Redis has no default user (Odin connects as the ACL user "odin" with the password
 # in .cluster/redis-password), PostgreSQL asks for a password (SCRAM; .cluster/pg-password), and every
@@ -23,6 +25,7 @@ haproxy_port=$base
 gateway_ports=($((base + 21)) $((base + 22)))
 hosting_ports=($((base + 31)) $((base + 32)))
 redis_port=$((base + 40))
+redis_cluster_ports=($((base + 40)) $((base + 41)) $((base + 42)) $((base + 43)) $((base + 44)) $((base + 45)))
 pg_port=$((base + 50))
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
@@ -48,6 +51,39 @@ start() { # name, command... (runs in the background, logs to .cluster/logs/NAME
   echo $! >"$(pidfile "$name")"
 }
 
+redis_cli() { # port, command...
+  local port=$1; shift
+  REDISCLI_AUTH="$(cat "$state/redis-password")" redis-cli -p "$port" --user odin "$@"
+}
+
+cluster_ok() { # every node says the cluster is whole with 3 masters
+  local port
+  for port in "${redis_cluster_ports[@]}"; do
+    redis_cli "$port" cluster info | grep -q 'cluster_state:ok' || return 1
+    redis_cli "$port" cluster info | grep -q 'cluster_size:3' || return 1
+  done
+}
+
+start_redis_cluster() { # password: 6 nodes, joined into 3 masters with a replica each (once)
+  local password=$1 i port
+  for i in 0 1 2 3 4 5; do
+    port=${redis_cluster_ports[$i]}
+    start "redis$((i + 1))" redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" \
+      --cluster-enabled yes --cluster-port $((port + 20)) --cluster-config-file "$state/redis$((i + 1))-nodes.conf" \
+      --cluster-node-timeout 2000 --user default off --user odin on ">$password" '~*' '&*' '+@all' \
+      --masteruser odin --masterauth "$password"
+    wait_for "redis$((i + 1))" redis_cli "$port" ping
+  done
+  if ! cluster_ok; then
+    redis_cli "${redis_cluster_ports[0]}" --cluster create $(printf '127.0.0.1:%s ' "${redis_cluster_ports[@]}") \
+      --cluster-replicas 1 --cluster-yes >"$state/logs/redis-cluster-create.log" 2>&1 \
+      || { say "redis-cli --cluster create failed; see $state/logs/redis-cluster-create.log"; exit 1; }
+    wait_for redis-cluster cluster_ok
+  fi
+  redis_nodes=$(printf '127.0.0.1:%s,' "${redis_cluster_ports[@]}")
+  redis_nodes=${redis_nodes%,}
+}
+
 up() {
   command -v redis-server >/dev/null && command -v haproxy >/dev/null && [ -n "$pgbin" ] \
     || { say "missing servers: run scripts/setup.sh first"; exit 1; }
@@ -66,9 +102,14 @@ up() {
   local redis_password pg_password
   redis_password=$(cat "$state/redis-password")
   pg_password=$(cat "$state/pg-password")
-  start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" \
-    --user default off --user odin on ">$redis_password" '~*' '&*' '+@all'
-  wait_for redis env REDISCLI_AUTH="$redis_password" redis-cli -p "$redis_port" --user odin ping
+  if [ "${1:-}" = --redis-cluster ]; then
+    start_redis_cluster "$redis_password"
+  else
+    start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" \
+      --user default off --user odin on ">$redis_password" '~*' '&*' '+@all'
+    wait_for redis env REDISCLI_AUTH="$redis_password" redis-cli -p "$redis_port" --user odin ping
+    redis_nodes="127.0.0.1:$redis_port"
+  fi
 
   if [ ! -d "$state/pg" ]; then
     mkdir -p "$state/pg"
@@ -100,7 +141,7 @@ up() {
   # Secrets an older run left readable by others are narrowed.
   chmod 600 "$state"/admin-key "$state"/keys-encryption-key "$state"/signing-key.pem "$state"/redis-password "$state"/pg-password
 
-  export Odin__Redis__Configuration="127.0.0.1:$redis_port,user=odin,password=$redis_password"
+  export Odin__Redis__Configuration="$redis_nodes,user=odin,password=$redis_password"
   # HAProxy (127.0.0.1) is the trusted proxy. The rate limits are raised because the load driver mints
   # every device's token from this one machine; an internet-facing cluster keeps the defaults.
   for i in 0 1; do
@@ -138,7 +179,7 @@ cluster: up. Logs in $state/logs.
   API and hub (HAProxy):  http://127.0.0.1:$haproxy_port      hub: http://127.0.0.1:$haproxy_port/hubs/device
   Hosting:                http://127.0.0.1:${hosting_ports[0]}  http://127.0.0.1:${hosting_ports[1]}
   Gateways:               http://127.0.0.1:${gateway_ports[0]}  http://127.0.0.1:${gateway_ports[1]}
-  Redis:                  127.0.0.1:$redis_port (user odin, password in $state/redis-password)
+  Redis:                  $redis_nodes (user odin, password in $state/redis-password)
   PostgreSQL:             127.0.0.1:$pg_port (user postgres, database odin, password in $state/pg-password)
   Admin key:              in $state/admin-key
 INFO
@@ -160,10 +201,11 @@ stop_and_wait() { # name: SIGTERM (a gateway drains), then wait for the process 
 
 down() {
   [ -d "$state/pids" ] || { say "nothing is running"; return; }
-  for name in haproxy gateway1 gateway2 hosting1 hosting2 redis; do
+  for name in haproxy gateway1 gateway2 hosting1 hosting2 redis redis1 redis2 redis3 redis4 redis5 redis6; do
     if running "$name"; then stop_and_wait "$name"; fi
     rm -f "$(pidfile "$name")"
   done
+  rm -f "$state"/redis*-nodes.conf # a Redis Cluster's membership: the next up creates it anew
   if running postgres; then
     # pg_ctl waits for the server; the pid file holds the runuser (or postgres) process around it.
     as_postgres "$pgbin/pg_ctl" stop -D "$state/pg/data" -m fast >/dev/null || true
@@ -175,21 +217,30 @@ down() {
 }
 
 status() {
-  for name in redis postgres hosting1 hosting2 gateway1 gateway2 haproxy; do
+  local redis_names=(redis) redis_ports=("$redis_port") i
+  if [ -f "$(pidfile redis1)" ]; then redis_names=(redis1 redis2 redis3 redis4 redis5 redis6); redis_ports=("${redis_cluster_ports[@]}"); fi
+  for name in "${redis_names[@]}" postgres hosting1 hosting2 gateway1 gateway2 haproxy; do
     if running "$name"; then printf '%-9s running (pid %s)\n' "$name" "$(cat "$(pidfile "$name")")"; else printf '%-9s stopped\n' "$name"; fi
   done
   for port in "$haproxy_port" "${hosting_ports[@]}" "${gateway_ports[@]}"; do
     printf 'http://127.0.0.1:%s/health/ready: %s\n' "$port" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready" || true)"
   done
   local redis_answer pg_answer
-  redis_answer=$(REDISCLI_AUTH="$(cat "$state/redis-password" 2>/dev/null)" redis-cli -p "$redis_port" --user odin ping 2>&1 || true)
+  for i in "${redis_ports[@]}"; do
+    redis_answer=$(REDISCLI_AUTH="$(cat "$state/redis-password" 2>/dev/null)" redis-cli -p "$i" --user odin ping 2>&1 || true)
+    printf 'redis 127.0.0.1:%s: %s\n' "$i" "${redis_answer:-no answer}"
+  done
   pg_answer=$("$pgbin/pg_isready" -h 127.0.0.1 -p "$pg_port" -U postgres 2>&1 || true)
-  printf 'redis 127.0.0.1:%s: %s\npostgres: %s\n' "$redis_port" "${redis_answer:-no answer}" "${pg_answer:-no answer}"
+  printf 'postgres: %s\n' "${pg_answer:-no answer}"
 }
 
 case "${1:-}" in
-  up) up ;;
+  up)
+    case "${2:-}" in
+      ""|--redis-cluster) up "${2:-}" ;;
+      *) echo "usage: scripts/cluster.sh up [--redis-cluster]" >&2; exit 2 ;;
+    esac ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: scripts/cluster.sh up|down|status" >&2; exit 2 ;;
+  *) echo "usage: scripts/cluster.sh up [--redis-cluster]|down|status" >&2; exit 2 ;;
 esac

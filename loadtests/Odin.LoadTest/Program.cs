@@ -21,6 +21,7 @@ try
         "jobs" => await JobsCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "peer" => await PeerCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "hosts" => await HostsCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        "routing" => await Odin.LoadTest.Routing.RoutingCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "resume" => await Odin.LoadTest.Resume.ResumeCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         _ => Usage(),
     };
@@ -41,5 +42,6 @@ static int Usage()
     Console.Error.WriteLine($"       Odin.LoadTest {PeerCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {HostsCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {Odin.LoadTest.Resume.ResumeCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {Odin.LoadTest.Routing.RoutingCommand.Usage}");
     return 2;
 }

@@ -58,6 +58,14 @@ public sealed class LoadTestSmokeTests
     }
 
     [Fact]
+    public async Task A_small_routing_benchmark_delivers_every_notification_to_exactly_its_identitys_devices()
+    {
+        // Non-zero or a throw: a device did not get exactly its identity's notifications, in order.
+        Assert.Equal(0, await Odin.LoadTest.Routing.RoutingCommand.RunAsync(
+            new Arguments(["--gateways", "3", "--identities", "6", "--notifications", "60"]), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_small_cache_benchmark_runs_hit_paths_and_cross_instance_invalidation()
     {
         Assert.Equal(0, await CacheCommand.RunAsync(new Arguments(["--hits", "1000", "--rounds", "1", "--samples", "20"]), CancellationToken.None));

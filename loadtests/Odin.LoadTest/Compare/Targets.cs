@@ -143,7 +143,7 @@ internal sealed class OdinGatewayTarget : BenchTarget
         _folder = Directory.CreateTempSubdirectory("odin-bench-").FullName;
         _ownsFolder = true;
         _history = history;
-        var names = new RedisNames(ChannelPrefix);
+        var names = new RedisNames(BenchChannelPrefix);
         _bus = new RedisNotificationBus(redis, names, new RedisNotificationHistory(redis, names, Options.Create(new HistoryOptions { Enabled = history }), TimeProvider.System));
         var key = SigningKey.Load(Path.Combine(_folder, "key.pem"), createIfMissing: true);
         _issuer = new DeviceTokenIssuer(key, new GeneratedTenantDeviceKeys(), Options.Create(new AuthOptions()), TimeProvider.System);
@@ -154,7 +154,7 @@ internal sealed class OdinGatewayTarget : BenchTarget
     private OdinGatewayTarget(OdinGatewayTarget first)
     {
         (_folder, _ownsFolder, _bus, _issuer, _history, _tokens) = (first._folder, false, first._bus, first._issuer, first._history, first._tokens);
-        (Tenant, Drive, Environment) = (first.Tenant, first.Drive, first.Environment);
+        (Tenant, Drive, Environment, GatewayDll) = (first.Tenant, first.Drive, first.Environment, first.GatewayDll);
     }
 
     /// <summary>
@@ -165,6 +165,9 @@ internal sealed class OdinGatewayTarget : BenchTarget
 
     public Guid Drive { get; }
 
+    /// <summary>The gateway build to run (another commit's, to compare with); this repository's by default.</summary>
+    public string? GatewayDll { get; init; }
+
     /// <summary>More environment for the gateway process (<c>compare --gateway-env NAME=VALUE</c>), to price a setting.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
@@ -173,13 +176,14 @@ internal sealed class OdinGatewayTarget : BenchTarget
 
     public override string Name => _history ? "odin-gateway" : "odin-gateway-no-history";
 
-    private static string ChannelPrefix => "odin-bench";
+    /// <summary>The Redis prefix of the benchmark's gateways.</summary>
+    public const string BenchChannelPrefix = "odin-bench";
 
     protected override void Configure(ProcessStartInfo start, string redisConfiguration)
     {
-        start.ArgumentList.Add(Repository.Dll("src/Gateway", "Odin.Gateway"));
+        start.ArgumentList.Add(GatewayDll ?? Repository.Dll("src/Gateway", "Odin.Gateway"));
         start.Environment["Odin__Redis__Configuration"] = redisConfiguration;
-        start.Environment["Odin__Redis__ChannelPrefix"] = ChannelPrefix;
+        start.Environment["Odin__Redis__ChannelPrefix"] = BenchChannelPrefix;
         start.Environment["Odin__Auth__PublicKeyPath"] = Path.Combine(_folder, "key.pub.pem");
         // One benchmark tenant holds every connection.
         start.Environment["Odin__Gateway__MaxConnectionsPerTenant"] = "1000000";
@@ -198,18 +202,24 @@ internal sealed class OdinGatewayTarget : BenchTarget
 
     public string HubUrl => $"{BaseUrl}/hubs/device";
 
-    /// <summary>Device <paramref name="device"/>'s token (minted by <see cref="Prepare"/> of the first gateway).</summary>
-    public string Token(int device) => _tokens[device];
+    /// <summary>A token for a new device of <paramref name="tenant"/>, reading <see cref="Drive"/> (as Hosting mints them).</summary>
+    public string TokenFor(Guid tenant) => _issuer.IssueAsync(new DeviceIdentity(
+        tenant, "bench.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission> { [Drive] = DrivePermission.Read })).GetAwaiter().GetResult().Token;
 
-    public override async Task<BenchClient> ConnectAsync(int device, bool messagePack)
+    /// <summary>Connects a device with <paramref name="token"/> and subscribes it to <see cref="Drive"/>.</summary>
+    public async Task<HubClient> ConnectAsync(string token, bool messagePack)
     {
-        var token = _tokens[device];
         var connection = DeviceConnection.Build(HubUrl, () => Task.FromResult<string?>(token), messagePack);
         var client = new HubClient(connection);
         await connection.StartAsync();
         var result = await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [Drive] });
         return result.Accepted.Length == 1 ? client : throw new InvalidOperationException("the gateway rejected the benchmark drive");
     }
+
+    /// <summary>Device <paramref name="device"/>'s token (minted by <see cref="Prepare"/> of the first gateway).</summary>
+    public string Token(int device) => _tokens[device];
+
+    public override async Task<BenchClient> ConnectAsync(int device, bool messagePack) => await ConnectAsync(_tokens[device], messagePack);
 
     public override Task PublishAsync(NotificationEnvelope envelope) =>
         _bus.PublishAsync(envelope with { TenantId = Tenant, DriveId = Drive });

@@ -54,6 +54,44 @@ public sealed class ClusterScriptTests
         }
     }
 
+    [Fact]
+    public async Task Up_with_a_Redis_cluster_serves_the_cluster_on_three_masters_with_a_replica_each()
+    {
+        var state = Directory.CreateTempSubdirectory("odin-cluster-script-").FullName;
+        var port = 20000 + ((Environment.ProcessId + 60) % 120) * 100; // another range than the test above, which may run beside this one
+        try
+        {
+            var up = await RunAsync(state, port, "up", "--redis-cluster");
+            Assert.True(up.Exit == 0, up.Output);
+            Assert.Contains($"127.0.0.1:{port + 40},127.0.0.1:{port + 41},", up.Output, StringComparison.Ordinal);
+
+            using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") })
+            {
+                var api = new OdinApi(http);
+                using var created = await api.SendAsync(HttpMethod.Post, "/api/v1/admin/tenants", (await File.ReadAllTextAsync(Path.Combine(state, "admin-key"))).Trim(), null,
+                    new { domain = $"s{Guid.NewGuid():N}.example" });
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            }
+
+            var status = await RunAsync(state, port, "status");
+            Assert.Equal(5, status.Output.Split('\n').Count(l => l.Contains("/health/ready: 200", StringComparison.Ordinal)));
+            Assert.Equal(6, status.Output.Split('\n').Count(l => l.StartsWith("redis 127.0.0.1:", StringComparison.Ordinal) && l.EndsWith("PONG", StringComparison.Ordinal)));
+            var nodes = await ChildProcess.RunAsync("redis-cli", "-p", $"{port + 40}", "--user", "odin", "--pass", (await File.ReadAllTextAsync(Path.Combine(state, "redis-password"))).Trim(),
+                "--no-auth-warning", "cluster", "nodes");
+            Assert.Equal(3, nodes.Split('\n').Count(l => l.Contains("master", StringComparison.Ordinal)));
+            Assert.Equal(3, nodes.Split('\n').Count(l => l.Contains("slave", StringComparison.Ordinal)));
+
+            var pids = Directory.GetFiles(Path.Combine(state, "pids"), "*.pid").Select(f => int.Parse(File.ReadAllText(f).Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.True((await RunAsync(state, port, "down")).Exit == 0);
+            Assert.All(pids, pid => Assert.False(IsAlive(pid), $"process {pid} still runs after down"));
+        }
+        finally
+        {
+            await RunAsync(state, port, "down");
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
     private static bool IsAlive(int pid)
     {
         try
@@ -67,9 +105,9 @@ public sealed class ClusterScriptTests
         }
     }
 
-    private static Task<(int Exit, string Output)> RunAsync(string state, int port, string command)
+    private static Task<(int Exit, string Output)> RunAsync(string state, int port, params string[] command)
     {
-        var start = new ProcessStartInfo("bash", [RepositoryPaths.InRepository("scripts", "cluster.sh"), command])
+        var start = new ProcessStartInfo("bash", [RepositoryPaths.InRepository("scripts", "cluster.sh"), .. command])
         {
             Environment =
             {
