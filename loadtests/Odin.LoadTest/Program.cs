@@ -21,6 +21,8 @@ try
         "jobs" => await JobsCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "peer" => await PeerCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "hosts" => await HostsCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        "identities" => await Odin.LoadTest.Routing.IdentitiesCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        "stalled" => await StalledCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "routing" => await Odin.LoadTest.Routing.RoutingCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "resume" => await Odin.LoadTest.Resume.ResumeCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         _ => Usage(),
@@ -43,5 +45,7 @@ static int Usage()
     Console.Error.WriteLine($"       Odin.LoadTest {HostsCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {Odin.LoadTest.Resume.ResumeCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {Odin.LoadTest.Routing.RoutingCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {StalledCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {Odin.LoadTest.Routing.IdentitiesCommand.Usage}");
     return 2;
 }

@@ -66,6 +66,13 @@ public sealed class LoadTestSmokeTests
     }
 
     [Fact]
+    public async Task A_small_stalled_benchmark_shows_the_gateway_delivering_past_a_device_that_stopped_reading()
+    {
+        // Non-zero: the reading device on the Odin gateway missed a message or was held up by the stalled one.
+        Assert.Equal(0, await StalledCommand.RunAsync(new Arguments(["--messages", "300", "--size", "4096"]), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_small_cache_benchmark_runs_hit_paths_and_cross_instance_invalidation()
     {
         Assert.Equal(0, await CacheCommand.RunAsync(new Arguments(["--hits", "1000", "--rounds", "1", "--samples", "20"]), CancellationToken.None));

@@ -1,9 +1,7 @@
-using System.Net.Sockets;
-using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Odin.Gateway.Connections;
+using Odin.LoadTest;
 using Odin.Shared.Notifications;
 using Odin.Shared.Realtime;
 using Odin.Testing;
@@ -33,7 +31,7 @@ public sealed class SlowConsumerTests
         var drive = Guid.NewGuid();
         await using var healthy = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([drive], tenantId: tenant).Token, messagePack: false);
         var start = await healthy.SubscribeAsync(drive);
-        using var stalled = await StalledDevice.ConnectAsync(gateway.Host.HubUrl, gateway.Token([drive], tenantId: tenant).Token, drive);
+        using var stalled = await StalledClient.ConnectAsync(gateway.Host.HubUrl, gateway.Token([drive], tenantId: tenant).Token, $$"""[{"driveIds":["{{drive}}"]}]""");
         var connections = gateway.Host.Services.GetRequiredService<LocalConnections>();
         Assert.Equal(2, connections.Count);
 
@@ -68,55 +66,5 @@ public sealed class SlowConsumerTests
         await back.WaitForAsync(n => n.Seq == Count, "the replay's last notification");
         Assert.Equal(Enumerable.Range(1, Count).Select(i => (long)i), back.Processed);
         Assert.Equal(2, connections.Count);
-    }
-
-    /// <summary>
-    /// A raw WebSocket SignalR client (JSON protocol) with a 4 KiB socket receive buffer that subscribes and then
-    /// never reads again, as a device on a stalled network does.
-    /// </summary>
-    private sealed class StalledDevice : IDisposable
-    {
-        private readonly ClientWebSocket _socket;
-
-        private StalledDevice(ClientWebSocket socket) => _socket = socket;
-
-        public static async Task<StalledDevice> ConnectAsync(Uri hubUrl, string token, Guid drive)
-        {
-            var handler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (context, cancellationToken) =>
-                {
-                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                },
-            };
-            var ws = new ClientWebSocket();
-            var url = new UriBuilder(hubUrl) { Scheme = "ws", Query = $"access_token={Uri.EscapeDataString(token)}" }.Uri;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await ws.ConnectAsync(url, new HttpMessageInvoker(handler), timeout.Token);
-            var device = new StalledDevice(ws);
-            await device.SendAsync("""{"protocol":"json","version":1}""", timeout.Token);
-            await device.ReadUntilAsync("{}", timeout.Token);
-            await device.SendAsync($$"""{"type":1,"invocationId":"1","target":"Subscribe","arguments":[{"driveIds":["{{drive}}"]}]}""", timeout.Token);
-            await device.ReadUntilAsync("\"type\":3", timeout.Token);
-            return device;
-        }
-
-        private Task SendAsync(string message, CancellationToken cancellationToken) =>
-            _socket.SendAsync(Encoding.UTF8.GetBytes(message + "\u001e"), WebSocketMessageType.Text, true, cancellationToken);
-
-        private async Task ReadUntilAsync(string marker, CancellationToken cancellationToken)
-        {
-            var buffer = new byte[16 * 1024];
-            var text = new StringBuilder();
-            while (!text.ToString().Contains(marker, StringComparison.Ordinal))
-            {
-                var read = await _socket.ReceiveAsync(buffer, cancellationToken);
-                text.Append(Encoding.UTF8.GetString(buffer, 0, read.Count));
-            }
-        }
-
-        public void Dispose() => _socket.Dispose();
     }
 }

@@ -73,6 +73,9 @@ internal abstract class BenchTarget : IAsyncDisposable
 
     public abstract Task PublishAsync(NotificationEnvelope envelope);
 
+    /// <summary>Connects a device that subscribes like the others and then stops reading (<c>stalled</c>).</summary>
+    public virtual Task<StalledClient> ConnectStalledAsync() => throw new NotSupportedException($"{Name} has no SignalR hub to stall.");
+
     public virtual ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })

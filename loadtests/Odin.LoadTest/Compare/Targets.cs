@@ -120,6 +120,8 @@ internal sealed class PlainSignalRTarget : BenchTarget
     public override Task PublishAsync(NotificationEnvelope envelope) =>
         _publisher.GetRequiredService<IHubContext<BenchHub>>().Clients.Group(Group).SendAsync(nameof(IDeviceClient.Notification), envelope);
 
+    public override Task<StalledClient> ConnectStalledAsync() => StalledClient.ConnectAsync(new Uri($"{BaseUrl}/hubs/bench"), null, $"[\"{Group}\"]");
+
     public override async ValueTask DisposeAsync()
     {
         await _publisher.DisposeAsync();
@@ -220,6 +222,8 @@ internal sealed class OdinGatewayTarget : BenchTarget
     public string Token(int device) => _tokens[device];
 
     public override async Task<BenchClient> ConnectAsync(int device, bool messagePack) => await ConnectAsync(_tokens[device], messagePack);
+
+    public override Task<StalledClient> ConnectStalledAsync() => StalledClient.ConnectAsync(new Uri(HubUrl), TokenFor(Tenant), $$"""[{"driveIds":["{{Drive}}"]}]""");
 
     public override Task PublishAsync(NotificationEnvelope envelope) =>
         _bus.PublishAsync(envelope with { TenantId = Tenant, DriveId = Drive });

@@ -13,7 +13,8 @@ namespace Odin.LoadTest.Routing;
 /// publishes notifications as the dispatchers do and reports, from Redis's own counts, the messages Redis delivered
 /// to gateways per notification against the gateways that hold the identity's devices; the CPU (utime + stime from
 /// <c>/proc</c>) per 1000 notifications of the gateway holding none against one that delivers them; each Redis
-/// master's share of the appends; and the gateway's CPU per connect of a new identity and of one already subscribed.
+/// master's share of the appends, and Redis's own CPU and bytes sent per notification; and the gateway's CPU per
+/// connect of a new identity and of one already subscribed.
 /// </summary>
 public static class RoutingCommand
 {
@@ -49,8 +50,8 @@ public static class RoutingCommand
         Console.WriteLine($"Redis: {(redis.GetServers().Length > 1 ? $"a Redis Cluster of {Masters(redis).Count} masters" : "one server")}; "
             + $"gateway build: {gatewayDll ?? "this repository's"}; {identities} identities, {DevicesPerGateway} devices per holding gateway, {notifications} notifications a round");
         Console.WriteLine();
-        Console.WriteLine("| gateways | devices | Redis deliveries per notification (Redis's count) | gateways holding the identity (mean) | ratio | CPU per 1000 notifications: gateway holding none | : a delivering gateway | none / delivering | CPU per connect: new identity | : identity already here | masters' shares of the appends |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        Console.WriteLine("| gateways | devices | Redis deliveries per notification (Redis's count) | gateways holding the identity (mean) | ratio | CPU per 1000 notifications: gateway holding none | : a delivering gateway | none / delivering | CPU per connect: new identity | : identity already here | masters' shares of the appends | Redis CPU per notification | Redis bytes out per notification |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
         foreach (var gateways in counts)
         {
             cancellationToken.ThrowIfCancellationRequested();

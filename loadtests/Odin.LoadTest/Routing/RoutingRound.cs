@@ -30,6 +30,12 @@ internal sealed class RoutingRound
 
     public string MasterShares { get; private set; } = "";
 
+    /// <summary>Redis's own CPU (used_cpu_user + used_cpu_sys, all masters) per notification.</summary>
+    public TimeSpan RedisCpuPerNotification { get; private set; }
+
+    /// <summary>Bytes Redis sent to clients (total_net_output_bytes, all masters) per notification.</summary>
+    public double RedisBytesOutPerNotification { get; private set; }
+
     public static async Task<RoutingRound> RunAsync(
         IConnectionMultiplexer redis, string configuration, int gateways, int identities, int notifications, string? gatewayDll, bool shardChannels,
         CancellationToken cancellationToken)
@@ -59,7 +65,8 @@ internal sealed class RoutingRound
     public string Row() => string.Create(CultureInfo.InvariantCulture,
         $"| {GatewayCount} | {_devices.Count} | {DeliveriesPerNotification:F3} | {HoldingPerIdentity:F3} | {DeliveriesPerNotification / HoldingPerIdentity:F3} "
         + $"| {IdleCpuPer1000.TotalMilliseconds:F1} ms | {DeliveringCpuPer1000.TotalMilliseconds:F0} ms | {IdleCpuPer1000 / DeliveringCpuPer1000:P2} "
-        + $"| {ConnectNewIdentity.TotalMicroseconds:F0} µs | {ConnectKnownIdentity.TotalMicroseconds:F0} µs | {MasterShares} |");
+        + $"| {ConnectNewIdentity.TotalMicroseconds:F0} µs | {ConnectKnownIdentity.TotalMicroseconds:F0} µs | {MasterShares} "
+        + $"| {RedisCpuPerNotification.TotalMicroseconds:F0} µs | {RedisBytesOutPerNotification:F0} |");
 
     private async Task StartGatewaysAsync(IConnectionMultiplexer redis, string configuration, int count, string? gatewayDll)
     {
@@ -128,6 +135,7 @@ internal sealed class RoutingRound
             redis, names, Microsoft.Extensions.Options.Options.Create(new HistoryOptions()), TimeProvider.System));
         var perIdentity = notifications / _identities.Count;
         var appendsBefore = await AppendsByMasterAsync(redis);
+        var (redisCpuBefore, redisOutBefore) = await RedisTotalsAsync(redis);
         var cpuBefore = _gateways.Select(g => ProcessCpu.Time(g.ProcessId)).ToList();
         long delivered = 0;
         // Each identity's notifications in seq order, the identities side by side, as the dispatchers publish them.
@@ -160,8 +168,25 @@ internal sealed class RoutingRound
         IdleCpuPer1000 = cpu[^1] * 1000 / total;
         var onFirst = perIdentity * _identities.Count(i => i.Gateways.Contains(0));
         DeliveringCpuPer1000 = cpu[0] * 1000 / onFirst;
+        var (redisCpu, redisOut) = await RedisTotalsAsync(redis);
+        RedisCpuPerNotification = (redisCpu - redisCpuBefore) / total;
+        RedisBytesOutPerNotification = (double)(redisOut - redisOutBefore) / total;
         var appends = (await AppendsByMasterAsync(redis)).Select(a => a.Value - appendsBefore.GetValueOrDefault(a.Key)).ToList();
         MasterShares = string.Join(" / ", appends.Select(a => ((double)a / appends.Sum()).ToString("P0", CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Redis's own CPU time and bytes sent to clients, summed over the masters (<c>INFO cpu</c>, <c>INFO stats</c>).</summary>
+    private static async Task<(TimeSpan Cpu, long BytesOut)> RedisTotalsAsync(IConnectionMultiplexer redis)
+    {
+        var (cpu, bytesOut) = (TimeSpan.Zero, 0L);
+        foreach (var master in RoutingCommand.Masters(redis))
+        {
+            var info = (await master.InfoAsync()).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+            cpu += TimeSpan.FromSeconds(double.Parse(info["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(info["used_cpu_sys"], CultureInfo.InvariantCulture));
+            bytesOut += long.Parse(info["total_net_output_bytes"], CultureInfo.InvariantCulture);
+        }
+
+        return (cpu, bytesOut);
     }
 
     /// <summary>Script runs (the append-and-publish) and SPUBLISH/PUBLISH calls per master, from <c>INFO commandstats</c>.</summary>
