@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Odin.Hosting.Caching;
 using Odin.Shared.Realtime;
 using Odin.Testing;
 
@@ -151,6 +153,24 @@ public sealed class OnRedisClusterTests(RedisClusterFixture fixture)
             return (t.Domain, Key: JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("x").GetString());
         })));
         Assert.All(answers.GroupBy(a => a.Domain), perTenant => Assert.Single(perTenant.Select(a => a.Key).Distinct()));
+    }
+
+    [Fact]
+    public async Task The_cache_and_the_ACME_answers_set_through_one_instance_are_seen_by_the_other()
+    {
+        Level1Cache Cache(int i) => Cluster.Hosting[i].Services.GetRequiredService<Level1Cache>();
+        var tenant = Guid.NewGuid();
+        var key = Level1Cache.TenantKey("test", tenant, "k");
+        await Cache(0).SetAsync(key, "v1", tenant);
+        // The factory would say "miss": seeing v1 means it came from the Redis Cluster, not from this instance.
+        await Eventually.TrueAsync(async () => await Cache(1).GetOrSetAsync(key, _ => Task.FromResult("miss")) == "v1", "instance 1 to see v1");
+        await Cache(0).SetAsync(key, "v2", tenant);
+        await Eventually.TrueAsync(async () => await Cache(1).GetOrSetAsync(key, _ => Task.FromResult("miss")) == "v2", "instance 1 to be told of v2 (the backplane)");
+
+        var token = $"t{Guid.NewGuid():N}";
+        await Cluster.Hosting[0].Services.GetRequiredService<Odin.Hosting.Acme.Http01Challenges>().SetAsync(token, "key-authorization", CancellationToken.None);
+        using var http = Cluster.Hosting[1].CreateClient();
+        Assert.Equal("key-authorization", await http.GetStringAsync($"/.well-known/acme-challenge/{token}"));
     }
 
     private static async Task<List<Guid>> OnlineAsync(TenantHandle tenant)
