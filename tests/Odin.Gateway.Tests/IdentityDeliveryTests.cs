@@ -132,4 +132,35 @@ public sealed class IdentityDeliveryTests
         await device.WaitForAsync(n => n.Seq == 3, "seq 3 live after the replay");
         Assert.Equal([1L, 2L, 3L], device.Received.Select(n => n.Seq));
     }
+
+    [Fact]
+    public async Task A_notification_the_replay_sent_that_then_arrives_live_is_not_sent_again()
+    {
+        await using var gateway = await StandaloneGateway.StartAsync();
+        var tenant = Guid.NewGuid();
+        var history = gateway.Host.Services.GetRequiredService<MemoryNotificationHistory>();
+        var bus = gateway.Host.Services.GetRequiredService<INotificationBus>();
+        NotificationEnvelope Envelope(long seq) => new()
+        {
+            Id = Guid.NewGuid(), Seq = seq, Type = NotificationTypes.NewFollower, TenantId = tenant, At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+
+        await using var watcher = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([], tenantId: tenant).Token, messagePack: false);
+        var start = await watcher.SubscribeAsync(); // the identity's stream stands at seq 0
+        await using var device = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([], tenantId: tenant).Token, messagePack: true);
+
+        // Seq 1 is in the history but still on its way to the stream (its queue lags): the resume replays it...
+        var first = Envelope(1);
+        history.Append(first);
+        Assert.True((await device.ResumeAsync(0, start.Epoch)).Recovered);
+        await device.WaitForAsync(n => n.Seq == 1, "seq 1 by the replay");
+        // ...and then it arrives live. The watcher needs it; the resumed device has it.
+        await bus.PublishLiveAsync(first);
+        await bus.PublishAsync(Envelope(2));
+
+        await watcher.WaitForAsync(n => n.Seq == 2, "seq 2 on the watcher");
+        await device.WaitForAsync(n => n.Seq == 2, "seq 2 on the resumed device");
+        Assert.Equal([1L, 2L], watcher.Received.Select(n => n.Seq));
+        Assert.Equal([1L, 2L], device.Received.Select(n => n.Seq));
+    }
 }

@@ -22,6 +22,12 @@ internal sealed class DeviceConnection(HubConnectionContext context, DeviceIdent
 
     public CallBudget Budget { get; } = budget;
 
+    /// <summary>
+    /// The newest seq a resume replayed to this connection: a live notification at or below it reached the device by
+    /// the replay (its identity's stream reads and writes it, under the identity's lock). 0 until a resume.
+    /// </summary>
+    public long DeliveredThrough { get; set; }
+
     /// <summary>The recording of this connection in the presence registry (done alongside admission, not before it).</summary>
     public Task PresenceRecorded { get; set; } = Task.CompletedTask;
 

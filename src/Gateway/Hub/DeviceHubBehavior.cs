@@ -95,18 +95,61 @@ internal sealed partial class DeviceHubBehavior(
     {
         // The request's shape and ranges were checked as it was read (ExplainingHubProtocol).
         var connection = DeviceConnection.Of(hub.Context);
-
         var (tenant, stream) = (connection.Identity.TenantId, connection.Stream);
-        if (request.ResumeFrom is not null)
+        if (request.ResumeFrom is not { } resumeFrom)
         {
-            // From here live notifications for this connection are kept, so none is lost while the history is read.
-            await stream.BeginResumeAsync(connection);
+            var (accepted, rejected) = Join(connection, request.DriveIds);
+            // The head is read only once this gateway hears the identity's channel: nothing falls between the two.
+            await stream.SubscribedAsync();
+            var (epoch, lastSeq) = await history.HeadAsync(tenant);
+            await stream.KnowAsync(lastSeq);
+            return new SubscribeResult { Accepted = accepted, Rejected = rejected, Recovered = false, LastSeq = lastSeq, Epoch = epoch };
         }
 
+        // From here live notifications for this connection are kept, so none is lost while the history is read.
+        await stream.BeginResumeAsync(connection);
+        long? replayedThrough = null; // null: the resume failed (the device is told to re-read)
+        try
+        {
+            var (accepted, rejected) = Join(connection, request.DriveIds);
+            await stream.SubscribedAsync();
+            var read = await history.ReadAsync(tenant, request.Epoch, resumeFrom);
+            await stream.KnowAsync(read.LastSeq);
+            if (read.Covered)
+            {
+                foreach (var missed in read.Entries.Where(connection.Receives))
+                {
+                    // Waits for the device when the replay is longer than its send queue.
+                    await connection.Queue.SendAsync(DeviceMessages.Notification(missed), hub.Context.ConnectionAborted);
+                }
+
+                replayedThrough = read.LastSeq;
+            }
+            else
+            {
+                connection.Queue.TrySend(DeviceMessages.Resync(request.Epoch is null
+                    ? $"A resume needs the epoch Subscribe answered with your cursor; without it, re-read /changes from your cursor ({resumeFrom})."
+                    : $"The notification history no longer holds what came after seq {resumeFrom} in epoch {request.Epoch}: re-read /changes from your cursor ({resumeFrom})."));
+                replayedThrough = resumeFrom;
+            }
+
+            return new SubscribeResult { Accepted = accepted, Rejected = rejected, Recovered = read.Covered, LastSeq = read.LastSeq, Epoch = read.Epoch };
+        }
+        finally
+        {
+            // Live again, with what was kept meanwhile and is newer than the replay.
+            await stream.EndResumeAsync(connection, replayedThrough);
+        }
+    }
+
+    /// <summary>Joins the drives the token grants (within the limit) and, on the first Subscribe, the identity's own group.</summary>
+    private (Guid[] Accepted, Guid[] Rejected) Join(DeviceConnection connection, IEnumerable<Guid> driveIds)
+    {
+        var tenant = connection.Identity.TenantId;
         var limit = options.Value.MaxSubscriptionsPerConnection;
         var accepted = new List<Guid>();
         var rejected = new List<Guid>();
-        foreach (var driveId in request.DriveIds.Distinct())
+        foreach (var driveId in driveIds.Distinct())
         {
             var allowed = connection.Identity.CanRead(driveId)
                 && (connection.IsSubscribed(driveId) || connection.SubscriptionCount < limit);
@@ -130,45 +173,7 @@ internal sealed partial class DeviceHubBehavior(
             connections.Join(HubGroups.Tenant(tenant), connection, subscription: false);
         }
 
-        if (request.ResumeFrom is not { } resumeFrom)
-        {
-            // The head is read only once this gateway hears the identity's channel: nothing falls between the two.
-            await stream.SubscribedAsync();
-            var (epoch, lastSeq) = await history.HeadAsync(tenant);
-            await stream.KnowAsync(lastSeq);
-            return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = false, LastSeq = lastSeq, Epoch = epoch };
-        }
-
-        long? replayed = null; // null: the resume failed, and what was kept is dropped (the device is told by the error)
-        try
-        {
-            await stream.SubscribedAsync();
-            var read = await history.ReadAsync(tenant, request.Epoch, resumeFrom);
-            await stream.KnowAsync(read.LastSeq);
-            replayed = resumeFrom;
-            if (read.Covered)
-            {
-                foreach (var missed in read.Entries.Where(connection.Receives))
-                {
-                    // Waits for the device when the replay is longer than its send queue.
-                    await connection.Queue.SendAsync(DeviceMessages.Notification(missed), hub.Context.ConnectionAborted);
-                    replayed = missed.Seq;
-                }
-            }
-            else
-            {
-                connection.Queue.TrySend(DeviceMessages.Resync(request.Epoch is null
-                    ? $"A resume needs the epoch Subscribe answered with your cursor; without it, re-read /changes from your cursor ({resumeFrom})."
-                    : $"The notification history no longer holds what came after seq {resumeFrom} in epoch {request.Epoch}: re-read /changes from your cursor ({resumeFrom})."));
-            }
-
-            return new SubscribeResult { Accepted = [.. accepted], Rejected = [.. rejected], Recovered = read.Covered, LastSeq = read.LastSeq, Epoch = read.Epoch };
-        }
-        finally
-        {
-            // Live again, with what was kept meanwhile and is newer than the replay.
-            await stream.EndResumeAsync(connection, replayed);
-        }
+        return ([.. accepted], [.. rejected]);
     }
 
     public Task UnsubscribeAsync(Hub<IDeviceClient> hub, Guid[] driveIds)

@@ -16,22 +16,33 @@ namespace Odin.Gateway.Identities;
 /// <remarks>
 /// The lock is this identity's alone: a gap fill or a resume waits on Redis while holding it and delays only this
 /// identity's own notifications. <see cref="IdentityStreams"/> creates a stream when the first device of its identity
-/// connects here and retires it (unsubscribes) a linger after the last one left.
+/// connects here and retires it (unsubscribes) a linger after the last one left; a retired stream sends nothing more.
 /// </remarks>
 internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubscribe, IdentityStream.Services services)
 {
+    /// <summary>Probes sent and not heard back, with Redis answering, before the subscription is made anew.</summary>
+    private const int UnheardProbesBeforeResubscribing = 3;
+
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly Dictionary<DeviceConnection, List<NotificationEnvelope>> _resuming = [];
     private readonly Lock _subscribing = new();
     private Task<IAsyncDisposable>? _subscription;
-    private bool _retired;
+    private volatile bool _retired;
     private long? _newest;
     private (Guid Id, TaskCompletionSource Heard)? _probe;
 
     /// <summary>What every stream of a gateway shares.</summary>
+    /// <param name="CatchUpLater">Asks for <see cref="CatchUpAsync"/> of a stream (which Redis failed during a gap fill).</param>
     internal sealed record Services(
         INotificationBus Bus, INotificationHistory History, LocalConnections Connections, SlowConsumers SlowConsumers,
-        GatewayMetrics Metrics, TimeProvider Time, ILogger<IdentityStream> Logger);
+        GatewayMetrics Metrics, TimeProvider Time, ILogger<IdentityStream> Logger, Action<IdentityStream> CatchUpLater);
+
+    private enum Probe
+    {
+        Heard,
+        NotHeard,
+        NotSent,
+    }
 
     public Guid TenantId { get; } = tenantId;
 
@@ -68,17 +79,7 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
             (_retired, subscription, _subscription) = (true, _subscription, null);
         }
 
-        try
-        {
-            if (subscription is not null)
-            {
-                await (await subscription).DisposeAsync();
-            }
-        }
-        catch (Exception ex) when (RedisFailures.Is(ex))
-        {
-            // Never subscribed, or Redis went away: a lost connection loses its subscriptions too.
-        }
+        await UnsubscribeAsync(subscription);
     }
 
     /// <summary>
@@ -114,20 +115,32 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
     }
 
     /// <summary>
-    /// Live again: sends what was kept meanwhile and is newer than <paramref name="replayed"/>, under the lock, so no
-    /// live notification overtakes them. Null: the resume failed, and the kept notifications are dropped.
+    /// Live again, under the lock so that no live notification overtakes: sends what was kept meanwhile and is newer than
+    /// <paramref name="replayedThrough"/> (the newest seq the replay covered), and from now on sends the connection
+    /// nothing at or below it (a notification the replay sent may still be on its way here). Null: the resume failed
+    /// (Redis); the device is told to re-read <c>/changes</c> instead, since live notifications may already have
+    /// passed what it missed.
     /// </summary>
-    public async Task EndResumeAsync(DeviceConnection connection, long? replayed)
+    public async Task EndResumeAsync(DeviceConnection connection, long? replayedThrough)
     {
         await _turn.WaitAsync();
         try
         {
-            if (_resuming.Remove(connection, out var kept) && replayed is not null)
+            if (!_resuming.Remove(connection, out var kept))
             {
-                foreach (var notification in kept.Where(n => n.Seq > replayed))
-                {
-                    connection.Queue.TrySend(DeviceMessages.Notification(notification));
-                }
+                return;
+            }
+
+            if (replayedThrough is not { } through)
+            {
+                connection.Queue.TrySend(DeviceMessages.Resync("The notification history could not be read to resume: re-read /changes from your cursor."));
+                return;
+            }
+
+            connection.DeliveredThrough = through;
+            foreach (var notification in kept.Where(n => n.Seq > through))
+            {
+                connection.Queue.TrySend(DeviceMessages.Notification(notification));
             }
         }
         finally
@@ -139,23 +152,32 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
     /// <summary>
     /// After Redis failed: waits until this gateway hears its own probe on the identity's channel (the subscription
     /// is confirmed again, on whichever Redis now owns it), then fills from the history what was published meanwhile.
+    /// A subscription that Redis answers for but that never hears its probe (one a failover did not carry over) is
+    /// made anew.
     /// </summary>
     public async Task CatchUpAsync(TimeSpan probeWait, CancellationToken stoppingToken)
     {
-        while (!await ConfirmedAsync(probeWait))
+        for (var unheard = 0; ; )
         {
-            if (_retired)
+            var probe = await ProbeAsync(probeWait);
+            if (probe == Probe.Heard || _retired)
             {
-                return;
+                break;
             }
 
-            await Task.Delay(probeWait, services.Time, stoppingToken); // Redis still away: try again
+            if (probe == Probe.NotHeard && ++unheard >= UnheardProbesBeforeResubscribing)
+            {
+                unheard = 0;
+                await ResubscribeAsync();
+            }
+
+            await Task.Delay(probeWait, services.Time, stoppingToken); // Redis, or the resubscription, not back yet
         }
 
         await _turn.WaitAsync(stoppingToken);
         try
         {
-            if (_newest is { } newest)
+            if (!_retired && _newest is { } newest)
             {
                 var (epoch, last) = await services.History.HeadAsync(TenantId, stoppingToken);
                 if (last > newest)
@@ -172,11 +194,38 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
 
     private async Task<IAsyncDisposable> SubscribeAsync()
     {
-        await previousUnsubscribe; // an earlier stream of this identity must have left the channel first
+        // An earlier stream of this identity must have left the channel first (however that ended: it is over).
+        await previousUnsubscribe.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         return await services.Bus.SubscribeAsync(TenantId, ReceiveAsync);
     }
 
-    private async Task<bool> ConfirmedAsync(TimeSpan probeWait)
+    private async Task ResubscribeAsync()
+    {
+        Task<IAsyncDisposable>? old;
+        lock (_subscribing)
+        {
+            (old, _subscription) = (_subscription, null);
+        }
+
+        await UnsubscribeAsync(old);
+    }
+
+    private static async Task UnsubscribeAsync(Task<IAsyncDisposable>? subscription)
+    {
+        try
+        {
+            if (subscription is not null)
+            {
+                await (await subscription).DisposeAsync();
+            }
+        }
+        catch (Exception ex) when (RedisFailures.Is(ex))
+        {
+            // Never subscribed, or Redis went away: a lost connection loses its subscriptions too.
+        }
+    }
+
+    private async Task<Probe> ProbeAsync(TimeSpan probeWait)
     {
         var probe = (Id: Guid.NewGuid(), Heard: new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         lock (_subscribing)
@@ -188,12 +237,20 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
         {
             await SubscribedAsync();
             await services.Bus.PublishLiveAsync(LiveMessages.Probe(TenantId, probe.Id));
-            await probe.Heard.Task.WaitAsync(probeWait, services.Time);
-            return true;
         }
-        catch (Exception ex) when (ex is TimeoutException || RedisFailures.Is(ex))
+        catch (Exception ex) when (RedisFailures.Is(ex))
         {
-            return false;
+            return Probe.NotSent;
+        }
+
+        try
+        {
+            await probe.Heard.Task.WaitAsync(probeWait, services.Time);
+            return Probe.Heard;
+        }
+        catch (TimeoutException)
+        {
+            return Probe.NotHeard;
         }
     }
 
@@ -216,6 +273,11 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
         await _turn.WaitAsync();
         try
         {
+            if (_retired)
+            {
+                return; // left over in the queue when it unsubscribed: a newer stream serves the identity's devices
+            }
+
             if (envelope.Seq == 0)
             {
                 TellOtherDevices(envelope);
@@ -241,9 +303,15 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
         }
         catch (Exception ex) when (RedisFailures.Is(ex))
         {
-            // The gap could not be read: this notification waits with it. The next one, or the catch-up once Redis
-            // is back, fills both from the history.
+            // The gap could not be read: this notification waits with it, for the catch-up (or the next notification)
+            // to fill both from the history.
             LogGapUnfilled(services.Logger, TenantId, ex.Message);
+            services.CatchUpLater(this);
+        }
+        catch (Exception ex)
+        {
+            // StackExchange.Redis would swallow it without a word.
+            LogFailed(services.Logger, ex, TenantId, envelope.Seq);
         }
         finally
         {
@@ -251,12 +319,15 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
         }
     }
 
+    /// <summary>This identity's connections here (those of a newer stream of it excluded: this one may be retiring).</summary>
+    private IEnumerable<DeviceConnection> Mine(IEnumerable<DeviceConnection> connections) => connections.Where(c => c.Stream == this);
+
     /// <summary>A presence change: to the identity's devices here, except the one it is about.</summary>
     private void TellOtherDevices(NotificationEnvelope presence)
     {
         var device = LiveMessages.DeviceOf(presence);
         SerializedHubMessage? message = null;
-        foreach (var other in services.Connections.OfTenant(TenantId).Where(c => c.Identity.DeviceId != device))
+        foreach (var other in Mine(services.Connections.OfTenant(TenantId)).Where(c => c.Identity.DeviceId != device))
         {
             other.Queue.TrySend(message ??= DeviceMessages.Notification(presence));
         }
@@ -267,13 +338,13 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
         var group = envelope.DriveId is { } driveId ? HubGroups.Drive(TenantId, driveId) : HubGroups.Tenant(TenantId);
         SerializedHubMessage? message = null;
         var delivered = 0;
-        foreach (var member in services.Connections.Members(group))
+        foreach (var member in Mine(services.Connections.Members(group)))
         {
             if (_resuming.TryGetValue(member, out var kept))
             {
                 Keep(member, kept, envelope);
             }
-            else if (member.Queue.TrySend(message ??= DeviceMessages.Notification(envelope)))
+            else if (envelope.Seq > member.DeliveredThrough && member.Queue.TrySend(message ??= DeviceMessages.Notification(envelope)))
             {
                 delivered++;
             }
@@ -307,7 +378,7 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
         if (!read.Covered)
         {
             var resync = DeviceMessages.Resync($"Notifications after seq {newest} were missed and are no longer in the history: re-read /changes from your cursor.");
-            foreach (var member in services.Connections.Members(HubGroups.Tenant(TenantId)))
+            foreach (var member in Mine(services.Connections.Members(HubGroups.Tenant(TenantId))))
             {
                 member.Queue.TrySend(resync);
             }
@@ -326,6 +397,9 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notifications of {TenantId} after seq {Newest} and before {Before} did not arrive: filling the gap from the history")]
     private static partial void LogGap(ILogger logger, Guid tenantId, long newest, long before);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A gap in the notifications of {TenantId} could not be filled yet ({Reason}); the next notification or the catch-up fills it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A gap in the notifications of {TenantId} could not be filled yet ({Reason}); it is filled once Redis answers")]
     private static partial void LogGapUnfilled(ILogger logger, Guid tenantId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Notification {Seq} of {TenantId} could not be delivered")]
+    private static partial void LogFailed(ILogger logger, Exception exception, Guid tenantId, long seq);
 }

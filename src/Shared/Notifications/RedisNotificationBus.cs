@@ -25,8 +25,21 @@ public sealed class RedisNotificationBus(IConnectionMultiplexer redis, RedisName
 
     public async Task<IAsyncDisposable> SubscribeAsync(Guid tenantId, Func<NotificationEnvelope, Task> handler)
     {
-        // Returns once Redis has answered the SSUBSCRIBE: from then on, every SPUBLISH of the channel reaches the queue.
-        var queue = await redis.GetSubscriber().SubscribeAsync(Channel(tenantId));
+        var subscriber = redis.GetSubscriber();
+        ChannelMessageQueue queue;
+        try
+        {
+            // Returns once Redis has answered the SSUBSCRIBE: from then on, every SPUBLISH of the channel reaches the queue.
+            queue = await subscriber.SubscribeAsync(Channel(tenantId));
+        }
+        catch (Exception ex) when (RedisFailures.Is(ex))
+        {
+            // StackExchange.Redis registers the queue before it sends SSUBSCRIBE, and would subscribe it again on
+            // reconnect with nobody reading it: unregister everything of this channel (only this subscription uses it).
+            await subscriber.UnsubscribeAsync(Channel(tenantId)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
         queue.OnMessage(async message =>
         {
             if (NotificationWire.Read((byte[])message.Message!) is { } envelope && envelope.TenantId == tenantId)
@@ -41,6 +54,18 @@ public sealed class RedisNotificationBus(IConnectionMultiplexer redis, RedisName
 
     private sealed class Subscription(ChannelMessageQueue queue) : IAsyncDisposable
     {
-        public async ValueTask DisposeAsync() => await queue.UnsubscribeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await queue.UnsubscribeAsync();
+            }
+            finally
+            {
+                // When the SUNSUBSCRIBE failed, the queue was not completed: this completes it (and is a no-op otherwise),
+                // so its reading loop ends instead of holding the handler for ever.
+                queue.Unsubscribe();
+            }
+        }
     }
 }

@@ -66,4 +66,39 @@ public sealed class RedisBrokerTests : BrokerContract
         await b.PublishAsync("restart", "after");
         await Eventually.TrueAsync(() => received.Contains("after"), "the next message");
     }
+
+    [Fact]
+    public async Task An_identity_subscription_that_failed_while_Redis_was_down_leaves_nothing_subscribed_when_Redis_returns()
+    {
+        // As Odin connects: commands fail at once while Redis is down instead of waiting for it.
+        var options = ConfigurationOptions.Parse(_redis.ConnectionString);
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        await using var gateway = await ConnectionMultiplexer.ConnectAsync(options);
+        var bus = new RedisNotificationBus(gateway, _names, HistoryOn(gateway));
+        var (held, failed) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var holding = await bus.SubscribeAsync(held, _ => Task.CompletedTask);
+
+        _redis.Kill();
+        await Eventually.TrueAsync(() => !gateway.IsConnected, "the connection to notice Redis is gone");
+        await Assert.ThrowsAnyAsync<RedisException>(() => bus.SubscribeAsync(failed, _ => Task.CompletedTask));
+        await _redis.StartAsync();
+
+        // Once the subscription that was made is back on Redis, the one that failed must not be there with it
+        // (StackExchange.Redis registers a queue before it sends SSUBSCRIBE, and restores what is registered).
+        await Eventually.TrueAsync(async () => await ShardSubscribersAsync(held) == 1, "the subscription made before to be restored", TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await ShardSubscribersAsync(failed));
+
+        // Subscribing again works, once, and unsubscribing leaves nothing.
+        var subscription = await bus.SubscribeAsync(failed, _ => Task.CompletedTask);
+        Assert.Equal(1, await ShardSubscribersAsync(failed));
+        await subscription.DisposeAsync();
+        Assert.Equal(0, await ShardSubscribersAsync(failed));
+    }
+
+    private async Task<long> ShardSubscribersAsync(Guid tenant)
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        var answer = (RedisResult[])(await admin.GetDatabase().ExecuteAsync("PUBSUB", "SHARDNUMSUB", _names.IdentityChannel(tenant)))!;
+        return (long)answer[1];
+    }
 }
