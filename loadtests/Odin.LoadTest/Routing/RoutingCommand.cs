@@ -1,8 +1,4 @@
 using System.Globalization;
-using Odin.LoadTest.Compare;
-using Odin.Shared.Notifications;
-using Odin.Shared.Realtime;
-using Odin.Shared.Redis;
 using StackExchange.Redis;
 
 namespace Odin.LoadTest.Routing;

@@ -23,16 +23,7 @@ public sealed class ClusterScriptTests
             Assert.Contains("cluster: up", up.Output, StringComparison.Ordinal);
             Assert.DoesNotContain(await File.ReadAllTextAsync(Path.Combine(state, "admin-key")), up.Output, StringComparison.Ordinal);
 
-            using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") })
-            {
-                var api = new OdinApi(http);
-                using var created = await api.SendAsync(HttpMethod.Post, "/api/v1/admin/tenants", (await File.ReadAllTextAsync(Path.Combine(state, "admin-key"))).Trim(), null,
-                    new { domain = $"s{Guid.NewGuid():N}.example" });
-                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-            }
-
-            var status = await RunAsync(state, port, "status");
-            Assert.Equal(5, status.Output.Split('\n').Count(l => l.Contains("/health/ready: 200", StringComparison.Ordinal)));
+            var status = await CreateTenantThenStatusAsync(state, port);
             Assert.Contains("PONG", status.Output, StringComparison.Ordinal);
             Assert.Contains("accepting connections", status.Output, StringComparison.Ordinal);
 
@@ -65,16 +56,7 @@ public sealed class ClusterScriptTests
             Assert.True(up.Exit == 0, up.Output);
             Assert.Contains($"127.0.0.1:{port + 40},127.0.0.1:{port + 41},", up.Output, StringComparison.Ordinal);
 
-            using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") })
-            {
-                var api = new OdinApi(http);
-                using var created = await api.SendAsync(HttpMethod.Post, "/api/v1/admin/tenants", (await File.ReadAllTextAsync(Path.Combine(state, "admin-key"))).Trim(), null,
-                    new { domain = $"s{Guid.NewGuid():N}.example" });
-                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-            }
-
-            var status = await RunAsync(state, port, "status");
-            Assert.Equal(5, status.Output.Split('\n').Count(l => l.Contains("/health/ready: 200", StringComparison.Ordinal)));
+            var status = await CreateTenantThenStatusAsync(state, port);
             Assert.Equal(6, status.Output.Split('\n').Count(l => l.StartsWith("redis 127.0.0.1:", StringComparison.Ordinal) && l.EndsWith("PONG", StringComparison.Ordinal)));
             var nodes = await ChildProcess.RunAsync("redis-cli", "-p", $"{port + 40}", "--user", "odin", "--pass", (await File.ReadAllTextAsync(Path.Combine(state, "redis-password"))).Trim(),
                 "--no-auth-warning", "cluster", "nodes");
@@ -90,6 +72,22 @@ public sealed class ClusterScriptTests
             await RunAsync(state, port, "down");
             Directory.Delete(state, recursive: true);
         }
+    }
+
+    /// <summary>Creates an identity through HAProxy with the admin key <c>up</c> wrote, then runs <c>status</c>: all five parts must report ready.</summary>
+    private static async Task<(int Exit, string Output)> CreateTenantThenStatusAsync(string state, int port)
+    {
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") })
+        {
+            var api = new OdinApi(http);
+            using var created = await api.SendAsync(HttpMethod.Post, "/api/v1/admin/tenants", (await File.ReadAllTextAsync(Path.Combine(state, "admin-key"))).Trim(), null,
+                new { domain = $"s{Guid.NewGuid():N}.example" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var status = await RunAsync(state, port, "status");
+        Assert.Equal(5, status.Output.Split('\n').Count(l => l.Contains("/health/ready: 200", StringComparison.Ordinal)));
+        return status;
     }
 
     private static bool IsAlive(int pid)
