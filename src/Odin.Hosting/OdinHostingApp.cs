@@ -90,8 +90,12 @@ public static class OdinHostingApp
         services.AddSingleton<NotificationMetrics>();
         services.AddInstrumentsAtStart<NotificationMetrics>();
         services.AddValidatedOptions<NotificationOptions>(configuration, NotificationOptions.Section);
+        services.AddEveryInstance<OutboxShards>();
         services.AddEveryInstance<NotificationDispatcher>();
         services.AddEveryInstance<DispatchWakeRelay>();
+        services.AddEveryInstance<OutboxMonitor>();
+        services.AddLeaderOnly<OutboxPruner>();
+        services.AddHealthChecks().AddCheck<OutboxLagCheck>("outbox", tags: [HealthTags.Ready]);
 
         if (singleNode)
         {

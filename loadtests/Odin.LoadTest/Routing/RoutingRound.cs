@@ -150,7 +150,7 @@ internal sealed class RoutingRound
                 };
                 var receivers = shardChannels
                     ? await redis.GetSubscriber().PublishAsync(
-                        RedisChannel.Literal($"{names.Prefix}:notify:{NotificationShards.Of(identity.Tenant)}"), NotificationWire.Write(envelope))
+                        RedisChannel.Literal($"{names.Prefix}:notify:{LegacyShardOf(identity.Tenant)}"), NotificationWire.Write(envelope))
                     : await bus.PublishCountedAsync(envelope);
                 Interlocked.Add(ref delivered, receivers);
             }
@@ -174,6 +174,9 @@ internal sealed class RoutingRound
         var appends = (await AppendsByMasterAsync(redis)).Select(a => a.Value - appendsBefore.GetValueOrDefault(a.Key)).ToList();
         MasterShares = string.Join(" / ", appends.Select(a => ((double)a / appends.Sum()).ToString("P0", CultureInfo.InvariantCulture)));
     }
+
+    /// <summary>The channel an older gateway heard an identity on: one of 16, by the first 32 bits of its id.</summary>
+    private static uint LegacyShardOf(Guid tenant) => BitConverter.ToUInt32(tenant.ToByteArray(), 0) % 16;
 
     /// <summary>Redis's own CPU time and bytes sent to clients, summed over the masters (<c>INFO cpu</c>, <c>INFO stats</c>).</summary>
     private static async Task<(TimeSpan Cpu, long BytesOut)> RedisTotalsAsync(IConnectionMultiplexer redis)

@@ -20,7 +20,7 @@ internal sealed partial class JwksDeviceTokenKeys(Uri url, TimeProvider time, IL
     public IReadOnlyList<SecurityKey> ValidationKeys => _keys;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_keys.Count > 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy($"no device-token keys from {url} yet"));
+        Task.FromResult(_keys.Count > 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("no device-token keys from the JWK Set (Odin:Auth:JwksUrl) yet"));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -152,7 +152,7 @@ public sealed class FileStore(IDatabase database, TimeProvider time, DispatchSig
         }
 
         await write.CommitAsync(cancellationToken);
-        dispatch.Notify();
+        dispatch.Notify(tenantId);
         return result;
     }
 

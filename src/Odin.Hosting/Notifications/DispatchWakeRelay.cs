@@ -1,28 +1,35 @@
+using System.Collections.Concurrent;
 using Odin.Shared.PubSub;
 
 namespace Odin.Hosting.Notifications;
 
 /// <summary>
-/// Wakes the dispatchers of the other instances when a change commits here, over the broker, so a shard
-/// another instance is publishing at that moment is picked up at once rather than at the next poll. At
-/// most one announcement per <see cref="MinimumGap"/>: a busy instance does not turn every write into a
-/// Redis message, and a lost announcement only costs the poll interval.
+/// Wakes the dispatcher that holds a committed change's shard: this instance's, or another's through the broker on
+/// that instance's own topic, so a commit wakes one instance, not all of them. At most one wake-up per instance per
+/// <see cref="MinimumGap"/>: a busy instance does not turn every write into a Redis message, and a lost wake-up only
+/// costs the poll interval. An instance that takes shards wakes its own dispatcher.
 /// </summary>
-internal sealed partial class DispatchWakeRelay(DispatchSignal signal, IPubSubBroker broker, TimeProvider time, ILogger<DispatchWakeRelay> logger)
-    : BackgroundService
+internal sealed partial class DispatchWakeRelay(
+    DispatchSignal signal, OutboxShards shards, IPubSubBroker broker, TimeProvider time, ILogger<DispatchWakeRelay> logger) : BackgroundService
 {
-    public const string Topic = "outbox-committed";
-
     public static readonly TimeSpan MinimumGap = TimeSpan.FromMilliseconds(20);
 
-    private long _lastAnnounced;
+    private readonly ConcurrentDictionary<string, long> _lastWoken = new();
+
+    /// <summary>The broker topic that wakes one instance's dispatcher.</summary>
+    public static string TopicOf(string instance) => $"outbox-wake:{instance}";
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        signal.Committed += Announce;
-        stoppingToken.Register(() => signal.Committed -= Announce);
+        signal.Committed += Route;
+        shards.Gained += signal.WakeLocal;
+        stoppingToken.Register(() =>
+        {
+            signal.Committed -= Route;
+            shards.Gained -= signal.WakeLocal;
+        });
         return SubscriptionHost.HoldAsync(
-            () => broker.SubscribeAsync(Topic, _ =>
+            () => broker.SubscribeAsync(TopicOf(shards.Instance), _ =>
             {
                 signal.WakeLocal();
                 return Task.CompletedTask;
@@ -30,30 +37,42 @@ internal sealed partial class DispatchWakeRelay(DispatchSignal signal, IPubSubBr
             "outbox wake-ups", time, logger, stoppingToken);
     }
 
-    private void Announce()
+    private void Route(Guid tenantId)
     {
+        var owner = shards.OwnerOf(tenantId);
+        if (owner is null || owner == shards.Instance)
+        {
+            signal.WakeLocal(); // ours, or nobody's right now (the one who takes it looks at once)
+            return;
+        }
+
+        if (_lastWoken.Count > 1000)
+        {
+            _lastWoken.Clear(); // instances come and go (each start is a new name): forget the gone ones now and then
+        }
+
         var now = time.GetTimestamp();
-        var last = Interlocked.Read(ref _lastAnnounced);
-        if (time.GetElapsedTime(last, now) < MinimumGap || Interlocked.CompareExchange(ref _lastAnnounced, now, last) != last)
+        var last = _lastWoken.GetOrAdd(owner, 0);
+        if ((last != 0 && time.GetElapsedTime(last, now) < MinimumGap) || !_lastWoken.TryUpdate(owner, now, last))
         {
             return;
         }
 
-        _ = PublishAsync();
+        _ = WakeAsync(owner);
     }
 
-    private async Task PublishAsync()
+    private async Task WakeAsync(string owner)
     {
         try
         {
-            await broker.PublishAsync(Topic, "");
+            await broker.PublishAsync(TopicOf(owner), "");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogAnnounceFailed(logger, ex.Message); // the others' polls pick the rows up
+            LogWakeFailed(logger, owner, ex.Message); // its poll picks the rows up
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not wake the other dispatchers ({Reason})")]
-    private static partial void LogAnnounceFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not wake the dispatcher of {Owner} ({Reason})")]
+    private static partial void LogWakeFailed(ILogger logger, string owner, string reason);
 }

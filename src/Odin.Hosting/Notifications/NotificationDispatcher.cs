@@ -1,16 +1,18 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Odin.Shared.Notifications;
 
 namespace Odin.Hosting.Notifications;
 
 /// <summary>
-/// Runs on every instance: publishes committed outbox rows on the notification bus (in a cluster, Redis, to
-/// every gateway), each tenant's in seq order, each row by one instance
-/// (see <see cref="NotificationOutbox.PublishPendingAsync"/>). Delivery is at least once: a crash between publishing and marking re-publishes the batch,
-/// and devices drop repeats by <see cref="NotificationEnvelope.Id"/> or seq.
+/// Runs on every instance: publishes the committed outbox rows of the shards this instance holds
+/// (<see cref="OutboxShards"/>) on the notification bus, a batch at a time, each tenant's in seq order
+/// (see <see cref="NotificationOutbox.PublishPendingAsync"/>). Delivery is at least once: a crash between publishing
+/// and marking publishes the batch again, and gateways drop what they delivered already (by seq).
 /// </summary>
 internal sealed partial class NotificationDispatcher(
     NotificationOutbox outbox,
+    OutboxShards shards,
     DispatchSignal signal,
     INotificationBus bus,
     IOptions<NotificationOptions> options,
@@ -41,17 +43,14 @@ internal sealed partial class NotificationDispatcher(
     }
 
     internal Task<int> PublishBatchAsync(CancellationToken cancellationToken) =>
-        outbox.PublishPendingAsync(SendAsync, options.Value.BatchSize, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        outbox.PublishPendingAsync(shards.Held, SendAsync, options.Value.BatchSize, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
 
     private async Task SendAsync(IReadOnlyList<OutboxNotification> batch, CancellationToken cancellationToken)
     {
-        foreach (var notification in batch)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            await bus.PublishAsync(notification.ToEnvelope());
-        }
-
-        metrics.Published(batch.Count);
+        cancellationToken.ThrowIfCancellationRequested();
+        var started = Stopwatch.GetTimestamp();
+        await bus.PublishBatchAsync([.. batch.Select(n => n.ToEnvelope())]);
+        metrics.Published(batch.Count, Stopwatch.GetElapsedTime(started));
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Publishing notifications failed; they stay in the outbox and are retried")]

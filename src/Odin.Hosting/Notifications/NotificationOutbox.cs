@@ -1,24 +1,33 @@
 using System.Data.Common;
 using Dapper;
 using Odin.Hosting.Storage;
-using Odin.Shared.Notifications;
 
 namespace Odin.Hosting.Notifications;
 
 /// <summary>
-/// The transactional outbox. <see cref="AppendAsync"/> runs inside the change's own transaction: it takes
-/// the tenant's next seq (a row lock on the tenant held to commit, so seq order is commit order and a
-/// rollback leaves no gap) and writes the notification row. <see cref="PublishPendingAsync"/> hands
-/// committed rows to a publisher so that each is published once, each tenant's in seq order, however
-/// many instances run it at once.
+/// The transactional outbox. <see cref="AppendAsync"/> runs inside the change's own transaction: it takes the
+/// tenant's next seq (a row lock on the tenant held to commit, so seq order is commit order and a rollback leaves no
+/// gap) and writes the notification row with its identity's slot. <see cref="PublishPendingAsync"/> hands committed
+/// rows of the shards this instance holds to a publisher and marks them published in one statement, so each is
+/// published once (at least once across a crash), each tenant's in seq order; <see cref="PruneAsync"/> deletes
+/// published rows past the retention.
 /// </summary>
 public sealed class NotificationOutbox(IDatabase database)
 {
     /// <summary>First key of PostgreSQL's two-key advisory locks for outbox shards ("odno").</summary>
-    private const int ShardLockClass = 0x6F646E6F;
+    internal const int ShardLockClass = 0x6F646E6F;
+
+    /// <summary>
+    /// Second key of the lock every claim holds shared and a change of the shard count takes exclusively, so the count
+    /// changes between claims, never under one (no shard number is negative).
+    /// </summary>
+    internal const int ShardCountLock = -1;
 
     private const string Columns =
         "tenant_id AS TenantId, seq AS Seq, id AS Id, type AS Type, drive_id AS DriveId, file_id AS FileId, version_tag AS VersionTag, at AS At, data AS Data";
+
+    /// <summary>A row's shard under <c>@shards</c> (rows written before slots carry their 16-shard number instead).</summary>
+    internal const string ShardOfRow = "(COALESCE(slot, shard) % @shards)";
 
     /// <summary>Takes the tenant's next seq. Call first in the transaction, before the change it numbers.</summary>
     public static Task<long> NextSeqAsync(WriteTransaction write, Guid tenantId) =>
@@ -28,13 +37,13 @@ public sealed class NotificationOutbox(IDatabase database)
     public static Task AppendAsync(WriteTransaction write, OutboxNotification notification) =>
         write.Connection.ExecuteAsync(
             """
-            INSERT INTO notifications (tenant_id, seq, id, type, drive_id, file_id, version_tag, at, data, shard)
-            VALUES (@TenantId, @Seq, @Id, @Type, @DriveId, @FileId, @VersionTag, @At, @Data, @Shard)
+            INSERT INTO notifications (tenant_id, seq, id, type, drive_id, file_id, version_tag, at, data, slot)
+            VALUES (@TenantId, @Seq, @Id, @Type, @DriveId, @FileId, @VersionTag, @At, @Data, @Slot)
             """,
             new
             {
                 notification.TenantId, notification.Seq, notification.Id, notification.Type, notification.DriveId,
-                notification.FileId, notification.VersionTag, notification.At, notification.Data, Shard = NotificationShards.Of(notification.TenantId),
+                notification.FileId, notification.VersionTag, notification.At, notification.Data, Slot = OutboxSlots.Of(notification.TenantId),
             },
             write.Transaction);
 
@@ -47,13 +56,16 @@ public sealed class NotificationOutbox(IDatabase database)
     }
 
     /// <summary>
-    /// Hands pending rows to <paramref name="publish"/> (up to <paramref name="limit"/> per shard) and marks
-    /// them published once it returns. Returns how many were published. On PostgreSQL each shard is claimed
-    /// with a transaction-scoped advisory lock that other instances skip, so a row is published once; on
-    /// SQLite (single node, one dispatcher) rows are read, published and marked.
+    /// Hands up to <paramref name="limit"/> pending rows of the shards in <paramref name="held"/> to
+    /// <paramref name="publish"/> and marks them published once it returns. Returns how many were published. On
+    /// PostgreSQL the claim is one transaction: the shard-count lock (shared) and each held shard's advisory lock (an
+    /// instance whose lease just ran out may still be finishing a claim), the count checked against the one the
+    /// shards were held under, the rows read, published and marked with one statement. On SQLite (one node, one
+    /// dispatcher) rows are read, published and marked.
     /// </summary>
     public async Task<int> PublishPendingAsync(
-        Func<IReadOnlyList<OutboxNotification>, CancellationToken, Task> publish, int limit, long publishedAt, CancellationToken cancellationToken = default)
+        HeldShards held, Func<IReadOnlyList<OutboxNotification>, CancellationToken, Task> publish, int limit, long publishedAt,
+        CancellationToken cancellationToken = default)
     {
         if (database.Provider != DatabaseProvider.Postgres)
         {
@@ -67,33 +79,41 @@ public sealed class NotificationOutbox(IDatabase database)
             return pending.Count;
         }
 
-        var published = 0;
-        var first = Random.Shared.Next(NotificationShards.Count); // instances start at different shards and rarely collide
-        for (var i = 0; i < NotificationShards.Count; i++)
+        if (held.Shards.Count == 0)
         {
-            var shard = (first + i) % NotificationShards.Count;
-            await using var write = await database.BeginWriteAsync(cancellationToken);
-            if (!await write.Connection.ExecuteScalarAsync<bool>(
-                    "SELECT pg_try_advisory_xact_lock(@ShardLockClass, @shard)", new { ShardLockClass, shard }, write.Transaction))
-            {
-                continue; // another instance is publishing this shard right now
-            }
-
-            var rows = (await write.Connection.QueryAsync<OutboxNotification>(
-                $"SELECT {Columns} FROM notifications WHERE published_at IS NULL AND shard = @shard ORDER BY tenant_id, seq LIMIT @limit",
-                new { shard, limit }, write.Transaction)).ToList();
-            if (rows.Count == 0)
-            {
-                continue;
-            }
-
-            await publish(rows, cancellationToken);
-            await MarkAsync(write.Connection, rows, publishedAt, write.Transaction);
-            await write.CommitAsync(cancellationToken);
-            published += rows.Count;
+            return 0;
         }
 
-        return published;
+        await using var write = await database.BeginWriteAsync(cancellationToken);
+        var (connection, transaction) = (write.Connection, write.Transaction);
+        var countHolds = await connection.ExecuteScalarAsync<bool>(
+            "SELECT pg_try_advisory_xact_lock_shared(@ShardLockClass, @ShardCountLock) AND (SELECT shards FROM outbox_settings WHERE id = 1) = @count",
+            new { ShardLockClass, ShardCountLock, count = held.Count }, transaction);
+        if (!countHolds)
+        {
+            return 0; // the shard count is changing, or changed: the shards are held anew first
+        }
+
+        int[] locked = [.. await connection.QueryAsync<int>(
+            "SELECT s FROM unnest(@owned) AS s WHERE pg_try_advisory_xact_lock(@ShardLockClass, s)",
+            new { owned = held.Shards.ToArray(), ShardLockClass }, transaction)];
+        if (locked.Length == 0)
+        {
+            return 0;
+        }
+
+        var rows = (await connection.QueryAsync<OutboxNotification>(
+            $"SELECT {Columns} FROM notifications WHERE published_at IS NULL AND {ShardOfRow} = ANY(@locked) ORDER BY tenant_id, seq LIMIT @limit",
+            new { shards = held.Count, locked, limit }, transaction)).ToList();
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        await publish(rows, cancellationToken);
+        await MarkAsync(connection, rows, publishedAt, transaction);
+        await write.CommitAsync(cancellationToken);
+        return rows.Count;
     }
 
     public async Task MarkPublishedAsync(IEnumerable<OutboxNotification> published, long at, CancellationToken cancellationToken = default)
@@ -102,8 +122,29 @@ public sealed class NotificationOutbox(IDatabase database)
         await MarkAsync(connection, published, at);
     }
 
-    private static Task<int> MarkAsync(DbConnection connection, IEnumerable<OutboxNotification> published, long at, DbTransaction? transaction = null) =>
-        connection.ExecuteAsync(
-            "UPDATE notifications SET published_at = @at WHERE tenant_id = @TenantId AND seq = @Seq",
-            published.Select(n => new { n.TenantId, n.Seq, at }), transaction);
+    /// <summary>
+    /// Deletes up to <paramref name="batchSize"/> published notifications published before <paramref name="before"/>;
+    /// returns how many. Pending rows are never deleted.
+    /// </summary>
+    public async Task<int> PruneAsync(long before, int batchSize, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE published_at < @before LIMIT @batchSize)",
+            new { before, batchSize });
+    }
+
+    /// <summary>One statement for the whole batch (PostgreSQL: one array parameter; SQLite: Dapper expands the list).</summary>
+    private Task<int> MarkAsync(DbConnection connection, IEnumerable<OutboxNotification> published, long at, DbTransaction? transaction = null)
+    {
+        var match = database.Provider == DatabaseProvider.Postgres ? "id = ANY(@ids)" : "id IN @ids";
+        return connection.ExecuteAsync(
+            $"UPDATE notifications SET published_at = @at WHERE {match}", new { at, ids = published.Select(n => n.Id.ToString()).ToArray() }, transaction);
+    }
+}
+
+/// <summary>The shards an instance holds, numbered under <see cref="Count"/> shards.</summary>
+public sealed record HeldShards(int Count, IReadOnlyList<int> Shards)
+{
+    public static HeldShards None { get; } = new(0, []);
 }

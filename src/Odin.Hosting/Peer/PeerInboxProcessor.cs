@@ -23,9 +23,9 @@ internal sealed partial class PeerInboxProcessor(
             await ProcessAsync(transfer, cancellationToken);
         }
 
-        if (popped.Count > 0)
+        foreach (var tenant in popped.Select(t => t.TenantId).Distinct())
         {
-            dispatch.Notify();
+            dispatch.Notify(tenant);
         }
 
         return popped.Count > 0;

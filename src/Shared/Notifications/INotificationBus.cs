@@ -17,6 +17,13 @@ public interface INotificationBus
     /// </summary>
     Task PublishAsync(NotificationEnvelope envelope);
 
+    /// <summary>
+    /// Publishes a batch as <see cref="PublishAsync"/> does each, without waiting for one before sending the next (Redis:
+    /// pipelined on one connection, so each identity's keep their order). Throws when any could not be handed over:
+    /// the caller keeps the whole batch pending and publishes it again (at least once).
+    /// </summary>
+    Task PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch);
+
     /// <summary>Publishes a live-only message (<c>seq = 0</c>) on its identity's channel: nothing goes into the history.</summary>
     Task PublishLiveAsync(NotificationEnvelope envelope);
 

@@ -14,6 +14,14 @@ public sealed class InProcessNotificationBus(MemoryNotificationHistory history) 
         return PublishLiveAsync(envelope);
     }
 
+    public async Task PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch)
+    {
+        foreach (var envelope in batch)
+        {
+            await PublishAsync(envelope);
+        }
+    }
+
     public async Task PublishLiveAsync(NotificationEnvelope envelope)
     {
         // The dispatcher publishes an identity's notifications one at a time, in order, so awaiting each handler keeps the order.

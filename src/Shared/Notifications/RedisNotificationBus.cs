@@ -17,6 +17,9 @@ public sealed class RedisNotificationBus(IConnectionMultiplexer redis, RedisName
 {
     public Task PublishAsync(NotificationEnvelope envelope) => PublishCountedAsync(envelope);
 
+    // Every script call is issued before any is awaited: StackExchange.Redis writes them to each server in call order.
+    public Task PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch) => Task.WhenAll([.. batch.Select(PublishCountedAsync)]);
+
     /// <summary>Publishes as <see cref="PublishAsync"/> does; returns how many gateways Redis delivered it to (for the benchmarks).</summary>
     public Task<long> PublishCountedAsync(NotificationEnvelope envelope) => history.AppendAndPublishAsync(envelope, Channel(envelope.TenantId));
 

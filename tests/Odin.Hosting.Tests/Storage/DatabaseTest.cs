@@ -14,6 +14,9 @@ public abstract class DatabaseTest(Func<Task<DatabaseOptions>> createOptions) : 
 
     protected IDatabase Database { get; private set; } = null!;
 
+    /// <summary>The database's connection string.</summary>
+    protected string ConnectionString { get; private set; } = "";
+
     /// <summary>How many migration scripts the repository has.</summary>
     public static int MigrationCount { get; } =
         Directory.GetFiles(RepositoryPaths.InRepository("src", "Odin.Hosting", "Storage", "Migrations"), "*.sql").Length;
@@ -34,6 +37,7 @@ public abstract class DatabaseTest(Func<Task<DatabaseOptions>> createOptions) : 
     public virtual async Task InitializeAsync()
     {
         var options = await createOptions();
+        ConnectionString = options.ConnectionString;
         if (options.Provider == DatabaseProvider.Sqlite)
         {
             _sqliteFolder = Path.GetDirectoryName(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(options.ConnectionString).DataSource);

@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Odin.Hosting.Devices;
 using Odin.Hosting.Drives;
@@ -238,6 +239,35 @@ public abstract class StorageContract(Func<Task<DatabaseOptions>> createOptions)
 
         Assert.Equal([3L, 4L], (await Files.ChangesAsync(tenant.Id, drive.Id, 2, 2)).Select(c => c.Seq));
         Assert.Empty(await Files.ChangesAsync(tenant.Id, drive.Id, 5, 2));
+    }
+
+    [Fact]
+    public async Task Published_notifications_past_the_retention_are_deleted_in_batches_and_pending_ones_never()
+    {
+        var (tenant, _) = (await Tenants.CreateAsync("lobelia.example"))!.Value;
+        var drive = (await Drives.CreateAsync(tenant.Id, "docs", "Docs"))!;
+        for (var i = 0; i < 9; i++)
+        {
+            await Files.WriteAsync(tenant.Id, drive.Id, Guid.NewGuid(), null, "{}", null);
+        }
+
+        // Seqs 1-5 published two hours ago, 6-7 a minute ago, 8-9 still pending (and committed long ago: never deleted).
+        var now = TimeProvider.System.GetUtcNow();
+        var pending = (await Outbox.ReadPendingAsync(100)).Where(n => n.TenantId == tenant.Id).ToList();
+        await Outbox.MarkPublishedAsync(pending.Take(5), (now - TimeSpan.FromHours(2)).ToUnixTimeMilliseconds());
+        await Outbox.MarkPublishedAsync(pending.Skip(5).Take(2), (now - TimeSpan.FromMinutes(1)).ToUnixTimeMilliseconds());
+
+        var options = Microsoft.Extensions.Options.Options.Create(new NotificationOptions { Retention = TimeSpan.FromHours(1), PruneBatchSize = 2 });
+        var metrics = new NotificationMetrics(new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
+            .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var pruner = new OutboxPruner(Outbox, metrics, new Odin.Hosting.Cluster.SingleNodeLeaderElection(), options, TimeProvider.System, NullLogger<OutboxPruner>.Instance);
+        Assert.Equal(5, await pruner.PruneAsync(CancellationToken.None)); // 2 + 2 + 1: batches until one comes back short
+        Assert.Equal(0, await pruner.PruneAsync(CancellationToken.None));
+
+        await using var connection = await Database.OpenAsync();
+        var left = (await connection.QueryAsync<long>("SELECT seq FROM notifications WHERE tenant_id = @Id ORDER BY seq", new { tenant.Id })).ToList();
+        Assert.Equal([6L, 7L, 8L, 9L], left);
+        Assert.Equal([8L, 9L], (await Outbox.ReadPendingAsync(100)).Where(n => n.TenantId == tenant.Id).Select(n => n.Seq));
     }
 }
 
