@@ -34,7 +34,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     public OdinApi CreateApi() => new(new HttpClient { BaseAddress = Haproxy.BaseAddress });
 
     /// <param name="settings">Environment for every Hosting and Gateway process, over the cluster's own.</param>
-    public static async Task<ProcessCluster> StartAsync(IRedisDeployment redis, PostgresServer postgres, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="hostingCount">Hosting instances (at least 2): the first two are behind HAProxy, any further one publishes its share of the outbox.</param>
+    public static async Task<ProcessCluster> StartAsync(
+        IRedisDeployment redis, PostgresServer postgres, IReadOnlyDictionary<string, string>? settings = null, int hostingCount = 2)
     {
         var folder = Directory.CreateTempSubdirectory("odin-processes-").FullName;
         var haproxyPort = FreePort.Next(); // chosen first: the instances send peer calls through it
@@ -76,7 +78,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Odin__Leader__Lease"] = "00:00:02",
             ["Odin__Temp__Root"] = Path.Combine(folder, "temp"), // one staging root, as on shared storage
         };
-        var hosting = Enumerable.Range(1, 2)
+        var hosting = Enumerable.Range(1, hostingCount)
             .Select(i => new ProcessHost($"hosting{i}", RepositoryPaths.Executable("Odin.Hosting", "Odin.Hosting"), hostingEnvironment, folder))
             .ToList();
         await Task.WhenAll(hosting.Select(h => h.StartAsync()));
@@ -99,7 +101,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         await Eventually.TrueAsync(async () => (await Task.WhenAll(hosting.Concat(gateways).Select(p => p.IsReadyAsync()))).All(r => r),
             "every Hosting and Gateway process to report ready", TimeSpan.FromSeconds(30));
 
-        var haproxy = await HaproxyServer.StartAsync([.. gateways.Select(g => g.Address)], [.. hosting.Select(h => h.Address)], folder, haproxyPort);
+        var haproxy = await HaproxyServer.StartAsync([.. gateways.Select(g => g.Address)], [.. hosting.Take(2).Select(h => h.Address)], folder, haproxyPort);
         return new ProcessCluster(folder, redis, hosting, gateways, haproxy) { ChannelPrefix = common["Odin__Redis__ChannelPrefix"] };
     }
 

@@ -45,13 +45,46 @@ internal sealed partial class NotificationDispatcher(
     internal Task<int> PublishBatchAsync(CancellationToken cancellationToken) =>
         outbox.PublishPendingAsync(shards.Held, SendAsync, options.Value.BatchSize, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
 
-    private async Task SendAsync(IReadOnlyList<OutboxNotification> batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes the batch; answers the rows to mark published: each identity's up to its first that was not handed
+    /// over (the rest are published again after it, so its order holds), while other identities' go on.
+    /// </summary>
+    private async Task<IReadOnlyList<OutboxNotification>> SendAsync(IReadOnlyList<OutboxNotification> batch, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
-        await bus.PublishBatchAsync([.. batch.Select(n => n.ToEnvelope())]);
-        metrics.Published(batch.Count, Stopwatch.GetElapsedTime(started));
+        var failures = await bus.PublishBatchAsync([.. batch.Select(n => n.ToEnvelope())]);
+        var stopped = new HashSet<Guid>();
+        var published = new List<OutboxNotification>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (stopped.Contains(batch[i].TenantId))
+            {
+                continue;
+            }
+
+            if (failures[i] is null)
+            {
+                published.Add(batch[i]);
+            }
+            else
+            {
+                stopped.Add(batch[i].TenantId);
+            }
+        }
+
+        metrics.Published(published.Count, Stopwatch.GetElapsedTime(started));
+        if (stopped.Count > 0)
+        {
+            metrics.Failed();
+            LogPartlyPublished(logger, batch.Count - published.Count, stopped.Count, failures.First(f => f is not null)!.Message.Split(';', 2)[0]);
+        }
+
+        return published;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Rows} notifications of {Identities} identities could not be handed to Redis ({Reason}); they stay in the outbox and are retried")]
+    private static partial void LogPartlyPublished(ILogger logger, int rows, int identities, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Publishing notifications failed; they stay in the outbox and are retried")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception);

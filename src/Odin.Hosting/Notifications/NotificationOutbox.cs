@@ -14,6 +14,12 @@ namespace Odin.Hosting.Notifications;
 /// </summary>
 public sealed class NotificationOutbox(IDatabase database)
 {
+    /// <summary>
+    /// Where this instance's next claim starts (identities after this one): claims go round the identities, so one
+    /// with a long backlog that cannot be published (its Redis shard away) does not hold up the others.
+    /// </summary>
+    private string _after = "";
+
     /// <summary>First key of PostgreSQL's two-key advisory locks for outbox shards ("odno").</summary>
     internal const int ShardLockClass = 0x6F646E6F;
 
@@ -57,26 +63,26 @@ public sealed class NotificationOutbox(IDatabase database)
 
     /// <summary>
     /// Hands up to <paramref name="limit"/> pending rows of the shards in <paramref name="held"/> to
-    /// <paramref name="publish"/> and marks them published once it returns. Returns how many were published. On
+    /// <paramref name="publish"/> and marks published the rows it answers with. Returns how many were published. On
     /// PostgreSQL the claim is one transaction: the shard-count lock (shared) and each held shard's advisory lock (an
     /// instance whose lease just ran out may still be finishing a claim), the count checked against the one the
     /// shards were held under, the rows read, published and marked with one statement. On SQLite (one node, one
     /// dispatcher) rows are read, published and marked.
     /// </summary>
     public async Task<int> PublishPendingAsync(
-        HeldShards held, Func<IReadOnlyList<OutboxNotification>, CancellationToken, Task> publish, int limit, long publishedAt,
-        CancellationToken cancellationToken = default)
+        HeldShards held, Func<IReadOnlyList<OutboxNotification>, CancellationToken, Task<IReadOnlyList<OutboxNotification>>> publish, int limit,
+        long publishedAt, CancellationToken cancellationToken = default)
     {
         if (database.Provider != DatabaseProvider.Postgres)
         {
             var pending = await ReadPendingAsync(limit, cancellationToken);
-            if (pending.Count > 0)
+            var handed = pending.Count > 0 ? await publish(pending, cancellationToken) : [];
+            if (handed.Count > 0)
             {
-                await publish(pending, cancellationToken);
-                await MarkPublishedAsync(pending, publishedAt, cancellationToken);
+                await MarkPublishedAsync(handed, publishedAt, cancellationToken);
             }
 
-            return pending.Count;
+            return handed.Count;
         }
 
         if (held.Shards.Count == 0)
@@ -102,18 +108,31 @@ public sealed class NotificationOutbox(IDatabase database)
             return 0;
         }
 
-        var rows = (await connection.QueryAsync<OutboxNotification>(
-            $"SELECT {Columns} FROM notifications WHERE published_at IS NULL AND {ShardOfRow} = ANY(@locked) ORDER BY tenant_id, seq LIMIT @limit",
-            new { shards = held.Count, locked, limit }, transaction)).ToList();
+        async Task<List<OutboxNotification>> ClaimAsync() => [.. await connection.QueryAsync<OutboxNotification>(
+            $"SELECT {Columns} FROM notifications WHERE published_at IS NULL AND {ShardOfRow} = ANY(@locked) AND tenant_id > @after ORDER BY tenant_id, seq LIMIT @limit",
+            new { shards = held.Count, locked, after = _after, limit }, transaction)];
+        var rows = await ClaimAsync();
+        if (rows.Count == 0 && _after.Length > 0)
+        {
+            _after = ""; // round the identities once: from the start again
+            rows = await ClaimAsync();
+        }
+
+        // A full batch goes on after its last identity next time; a short one has reached the end.
+        _after = rows.Count == limit ? rows[^1].TenantId.ToString() : "";
         if (rows.Count == 0)
         {
             return 0;
         }
 
-        await publish(rows, cancellationToken);
-        await MarkAsync(connection, rows, publishedAt, transaction);
-        await write.CommitAsync(cancellationToken);
-        return rows.Count;
+        var sent = await publish(rows, cancellationToken);
+        if (sent.Count > 0)
+        {
+            await MarkAsync(connection, sent, publishedAt, transaction);
+            await write.CommitAsync(cancellationToken);
+        }
+
+        return sent.Count;
     }
 
     public async Task MarkPublishedAsync(IEnumerable<OutboxNotification> published, long at, CancellationToken cancellationToken = default)

@@ -19,10 +19,10 @@ public interface INotificationBus
 
     /// <summary>
     /// Publishes a batch as <see cref="PublishAsync"/> does each, without waiting for one before sending the next (Redis:
-    /// pipelined on one connection, so each identity's keep their order). Throws when any could not be handed over:
-    /// the caller keeps the whole batch pending and publishes it again (at least once).
+    /// pipelined on one connection, so each identity's keep their order). Answers, for each, null when it was handed over
+    /// or the Redis failure that kept it (on a Redis Cluster one shard can be away while the others answer).
     /// </summary>
-    Task PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch);
+    Task<IReadOnlyList<Exception?>> PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch);
 
     /// <summary>Publishes a live-only message (<c>seq = 0</c>) on its identity's channel: nothing goes into the history.</summary>
     Task PublishLiveAsync(NotificationEnvelope envelope);

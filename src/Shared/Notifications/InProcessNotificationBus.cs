@@ -14,12 +14,14 @@ public sealed class InProcessNotificationBus(MemoryNotificationHistory history) 
         return PublishLiveAsync(envelope);
     }
 
-    public async Task PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch)
+    public async Task<IReadOnlyList<Exception?>> PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch)
     {
         foreach (var envelope in batch)
         {
             await PublishAsync(envelope);
         }
+
+        return new Exception?[batch.Count];
     }
 
     public async Task PublishLiveAsync(NotificationEnvelope envelope)

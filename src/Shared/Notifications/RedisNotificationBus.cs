@@ -17,11 +17,36 @@ public sealed class RedisNotificationBus(IConnectionMultiplexer redis, RedisName
 {
     public Task PublishAsync(NotificationEnvelope envelope) => PublishCountedAsync(envelope);
 
-    // Every script call is issued before any is awaited: StackExchange.Redis writes them to each server in call order.
-    public Task PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch) => Task.WhenAll([.. batch.Select(PublishCountedAsync)]);
-
     /// <summary>Publishes as <see cref="PublishAsync"/> does; returns how many gateways Redis delivered it to (for the benchmarks).</summary>
-    public Task<long> PublishCountedAsync(NotificationEnvelope envelope) => history.AppendAndPublishAsync(envelope, Channel(envelope.TenantId));
+    public Task<long> PublishCountedAsync(NotificationEnvelope envelope) => history.AppendAndPublishAsync([envelope], Channel(envelope.TenantId));
+
+    /// <summary>
+    /// One script per identity (its notifications of the batch, in order: all published or none), and every script issued
+    /// before any is awaited: StackExchange.Redis writes them to each server in call order, and the identities' Redis
+    /// shards answer side by side.
+    /// </summary>
+    public async Task<IReadOnlyList<Exception?>> PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch)
+    {
+        var byIdentity = batch.Select((envelope, index) => (envelope, index)).GroupBy(e => e.envelope.TenantId).ToList();
+        var sent = byIdentity.Select(identity => history.AppendAndPublishAsync([.. identity.Select(e => e.envelope)], Channel(identity.Key))).ToArray();
+        var failures = new Exception?[batch.Count];
+        for (var i = 0; i < sent.Length; i++)
+        {
+            try
+            {
+                await sent[i];
+            }
+            catch (Exception ex) when (RedisFailures.Is(ex))
+            {
+                foreach (var (_, index) in byIdentity[i])
+                {
+                    failures[index] = ex; // this identity's stay pending (its Redis shard is away); the others count
+                }
+            }
+        }
+
+        return failures;
+    }
 
     public Task PublishLiveAsync(NotificationEnvelope envelope) =>
         redis.GetSubscriber().PublishAsync(Channel(envelope.TenantId), NotificationWire.Write(envelope));

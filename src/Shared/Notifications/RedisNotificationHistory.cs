@@ -7,7 +7,7 @@ namespace Odin.Shared.Notifications;
 
 /// <summary>
 /// The cluster's history: a Redis stream per identity (<see cref="RedisNames.History"/>), entry id = seq, trimmed
-/// to <see cref="HistoryOptions.MaxLength"/> (exactly: one entry per append, so the bound is what it says), with an epoch key beside it; both expire when the identity
+/// to <see cref="HistoryOptions.MaxLength"/> (exactly: trimmed at each entry, so the bound is what it says), with an epoch key beside it; both expire when the identity
 /// is idle for <see cref="HistoryOptions.MaxAge"/>. <see cref="RedisNotificationBus"/> appends and publishes in
 /// one script, so a notification is in the history before any gateway can see it live. The keys and the channel
 /// share the identity's hash tag: on a Redis Cluster the script runs on the one shard that owns them.
@@ -17,18 +17,32 @@ public sealed class RedisNotificationHistory(IConnectionMultiplexer redis, Redis
 {
     private const string Field = "m";
 
-    /// <summary>KEYS: stream, epoch. ARGV: seq, payload, max length, ttl ms, channel, epoch if none.</summary>
+    /// <summary>
+    /// KEYS: stream, epoch. ARGV: history on (1/0), max length, ttl ms, channel, epoch if none, then seq and payload of
+    /// each of one identity's notifications, in seq order. Each is appended (unless held already: published again) and
+    /// published; returns how many clients received them in all.
+    /// </summary>
     private const string AppendAndPublishScript = """
-        redis.call('SET', KEYS[2], ARGV[6], 'NX')
+        local receivers = 0
+        if ARGV[1] == '0' then
+          for i = 6, #ARGV, 2 do receivers = receivers + redis.call('SPUBLISH', ARGV[4], ARGV[i + 1]) end
+          return receivers
+        end
+        redis.call('SET', KEYS[2], ARGV[5], 'NX')
         local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
         local last = 0
         if #newest > 0 then last = tonumber(string.match(newest[1][1], '^(%d+)')) end
-        if tonumber(ARGV[1]) > last then
-          redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], ARGV[1] .. '-1', 'm', ARGV[2])
+        for i = 6, #ARGV, 2 do
+          local seq = tonumber(ARGV[i])
+          if seq > last then
+            redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], ARGV[i] .. '-1', 'm', ARGV[i + 1])
+            last = seq
+          end
+          receivers = receivers + redis.call('SPUBLISH', ARGV[4], ARGV[i + 1])
         end
-        redis.call('PEXPIRE', KEYS[1], ARGV[4])
-        redis.call('PEXPIRE', KEYS[2], ARGV[4])
-        return redis.call('SPUBLISH', ARGV[5], ARGV[2])
+        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        redis.call('PEXPIRE', KEYS[2], ARGV[3])
+        return receivers
         """;
 
     /// <summary>
@@ -44,15 +58,22 @@ public sealed class RedisNotificationHistory(IConnectionMultiplexer redis, Redis
         """;
 
     /// <summary>
-    /// Appends to the identity's history, then publishes on its sharded <paramref name="channel"/>: one atomic step.
-    /// Returns Redis's own count of the clients (gateways) the message was delivered to.
+    /// Appends <paramref name="notifications"/> (one identity's, in seq order) to its history and publishes them on its
+    /// sharded <paramref name="channel"/>, in one script: all of them or, if Redis fails, none, so a later one is never
+    /// out while an earlier one is not. Returns Redis's own count of the clients (gateways) they were delivered to.
     /// </summary>
-    public async Task<long> AppendAndPublishAsync(NotificationEnvelope envelope, RedisChannel channel) => !options.Value.Enabled
-        ? await redis.GetSubscriber().PublishAsync(channel, NotificationWire.Write(envelope))
-        : (long)await redis.GetDatabase().ScriptEvaluateAsync(
-            AppendAndPublishScript,
-            [names.History(envelope.TenantId), names.HistoryEpoch(envelope.TenantId)],
-            [envelope.Seq, NotificationWire.Write(envelope), options.Value.MaxLength, (long)options.Value.MaxAge.TotalMilliseconds, channel.ToString(), NewEpoch()]);
+    public async Task<long> AppendAndPublishAsync(IReadOnlyList<NotificationEnvelope> notifications, RedisChannel channel)
+    {
+        var tenantId = notifications[0].TenantId;
+        var settings = options.Value;
+        RedisValue[] arguments =
+        [
+            settings.Enabled ? 1 : 0, settings.MaxLength, (long)settings.MaxAge.TotalMilliseconds, channel.ToString(), NewEpoch(),
+            .. notifications.SelectMany(n => new RedisValue[] { n.Seq, NotificationWire.Write(n) }),
+        ];
+        return (long)await redis.GetDatabase().ScriptEvaluateAsync(
+            AppendAndPublishScript, [names.History(tenantId), names.HistoryEpoch(tenantId)], arguments);
+    }
 
     public async Task<HistoryRead> ReadAsync(Guid tenantId, string? epoch, long afterSeq, CancellationToken cancellationToken = default)
     {

@@ -15,13 +15,16 @@ public class ProcessClusterFixture<TRedis> : IAsyncLifetime
 
     public ProcessCluster Cluster { get; private set; } = null!;
 
+    /// <summary>Hosting instances: two behind HAProxy, and any more publishing their share of the outbox.</summary>
+    protected virtual int HostingCount => 2;
+
     /// <summary>Environment for every process of the cluster, over its defaults.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
     public async Task InitializeAsync()
     {
         await Task.WhenAll(Redis.InitializeAsync(), _postgres.InitializeAsync());
-        Cluster = await ProcessCluster.StartAsync(Redis, _postgres, Settings);
+        Cluster = await ProcessCluster.StartAsync(Redis, _postgres, Settings, HostingCount);
     }
 
     public async Task DisposeAsync()

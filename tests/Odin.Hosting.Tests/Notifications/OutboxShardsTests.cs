@@ -91,6 +91,7 @@ public sealed class OutboxShardsTests(PostgresServer server) : DatabaseTest(Post
             published.AddRange(batch);
             inside.SetResult();
             await release.Task;
+            return batch;
         }, 500, 1);
         await inside.Task;
         Assert.Equal(0, await outbox.PublishPendingAsync(held, (_, _) => throw new InvalidOperationException("the shards are being published"), 500, 1));
@@ -100,10 +101,35 @@ public sealed class OutboxShardsTests(PostgresServer server) : DatabaseTest(Post
 
         // The other half, counted statement by statement (Npgsql's own tracing): one claim, one UPDATE for all rows.
         using var log = new SqlStatementLog(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database!);
-        Assert.Equal(tenants.Count - ours.Count, await outbox.PublishPendingAsync(new HeldShards(16, [.. Enumerable.Range(8, 8)]), (_, _) => Task.CompletedTask, 500, 2));
+        Assert.Equal(tenants.Count - ours.Count, await outbox.PublishPendingAsync(new HeldShards(16, [.. Enumerable.Range(8, 8)]), (batch, _) => Task.FromResult(batch), 500, 2));
         Assert.Equal(1, log.Count("UPDATE notifications"));
         Assert.InRange(log.Total, 1, 5);
         Assert.Empty(await outbox.ReadPendingAsync(100));
+    }
+
+    [Fact]
+    public async Task An_identity_whose_notifications_cannot_be_handed_over_holds_up_nobody_else()
+    {
+        var outbox = new NotificationOutbox(Database);
+        await RenewAsync(Instance()); // the count in the database: 16
+        var all = new HeldShards(16, [.. Enumerable.Range(0, 16)]);
+        var (stuck, other) = await TwoIdentitiesAsync();
+        await WriteAsync(stuck, 600); // more than a batch, ahead of the other identity in the claim's order
+        await WriteAsync(other, 10);
+
+        // Nothing of the stuck identity is handed over (its Redis shard is away); the claims go round to the other one.
+        Task<IReadOnlyList<OutboxNotification>> AllButStuck(IReadOnlyList<OutboxNotification> batch, CancellationToken _) =>
+            Task.FromResult<IReadOnlyList<OutboxNotification>>([.. batch.Where(n => n.TenantId != stuck)]);
+        var published = 0;
+        for (var claim = 0; claim < 3 && published == 0; claim++)
+        {
+            published = await outbox.PublishPendingAsync(all, AllButStuck, 500, 1);
+        }
+
+        Assert.Equal(10, published);
+        var pending = await outbox.ReadPendingAsync(1000);
+        Assert.Equal(600, pending.Count);
+        Assert.All(pending, n => Assert.Equal(stuck, n.TenantId));
     }
 
     [Fact]
@@ -164,6 +190,35 @@ public sealed class OutboxShardsTests(PostgresServer server) : DatabaseTest(Post
     {
         await using var connection = await Database.OpenAsync();
         return await connection.ExecuteScalarAsync<int>("SELECT shards FROM outbox_settings WHERE id = 1");
+    }
+
+    /// <summary>Two new identities, the first one ahead of the second in the outbox's order (by id).</summary>
+    private async Task<(Guid First, Guid Second)> TwoIdentitiesAsync()
+    {
+        var tenants = new Odin.Hosting.Tenants.TenantStore(Database, TestCaches.Memory(), TimeProvider.System);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 2; i++)
+        {
+            ids.Add((await tenants.CreateAsync($"t{Guid.NewGuid():N}.example"))!.Value.Tenant.Id);
+        }
+
+        ids.Sort((x, y) => string.CompareOrdinal(x.ToString(), y.ToString()));
+        return (ids[0], ids[1]);
+    }
+
+    /// <summary><paramref name="count"/> notifications of <paramref name="tenant"/>, in one transaction.</summary>
+    private async Task WriteAsync(Guid tenant, int count)
+    {
+        await using var write = await Database.BeginWriteAsync();
+        for (var i = 0; i < count; i++)
+        {
+            await NotificationOutbox.AppendAsync(write, new OutboxNotification
+            {
+                TenantId = tenant, Seq = await NotificationOutbox.NextSeqAsync(write, tenant), Id = Guid.NewGuid(), Type = "newFollower", At = 1,
+            });
+        }
+
+        await write.CommitAsync();
     }
 
     /// <summary>A notification for each of <paramref name="count"/> new identities.</summary>
