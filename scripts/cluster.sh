@@ -120,9 +120,9 @@ up() {
     rm -f "$state/pg/pwfile"
   fi
   if [ "$(id -u)" -eq 0 ]; then
-    start postgres runuser -u postgres -- "$pgbin/postgres" -D "$state/pg/data" -p "$pg_port" -k "$state/pg" -c listen_addresses=127.0.0.1
+    start postgres runuser -u postgres -- "$pgbin/postgres" -D "$state/pg/data" -p "$pg_port" -k "$state/pg" -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements
   else
-    start postgres "$pgbin/postgres" -D "$state/pg/data" -p "$pg_port" -k "$state/pg" -c listen_addresses=127.0.0.1
+    start postgres "$pgbin/postgres" -D "$state/pg/data" -p "$pg_port" -k "$state/pg" -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements
   fi
   wait_for postgres "$pgbin/pg_isready" -h 127.0.0.1 -p "$pg_port" -U postgres
   export PGPASSWORD="$pg_password"

@@ -21,6 +21,7 @@ try
         "jobs" => await JobsCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "peer" => await PeerCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "hosts" => await HostsCommand.RunAsync(new Arguments(args[1..]), stop.Token),
+        "outbox" => await Odin.LoadTest.Outbox.OutboxCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "identities" => await Odin.LoadTest.Routing.IdentitiesCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "stalled" => await StalledCommand.RunAsync(new Arguments(args[1..]), stop.Token),
         "routing" => await Odin.LoadTest.Routing.RoutingCommand.RunAsync(new Arguments(args[1..]), stop.Token),
@@ -47,5 +48,6 @@ static int Usage()
     Console.Error.WriteLine($"       Odin.LoadTest {Odin.LoadTest.Routing.RoutingCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {StalledCommand.Usage}");
     Console.Error.WriteLine($"       Odin.LoadTest {Odin.LoadTest.Routing.IdentitiesCommand.Usage}");
+    Console.Error.WriteLine($"       Odin.LoadTest {Odin.LoadTest.Outbox.OutboxCommand.Usage}");
     return 2;
 }

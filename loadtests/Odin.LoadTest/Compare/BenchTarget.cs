@@ -19,38 +19,9 @@ internal abstract class BenchTarget : IAsyncDisposable
     /// <summary>Starts the server and waits until it reports ready.</summary>
     public async Task StartAsync(string redis)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet");
         Configure(start, redis);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(BaseUrl);
-        _process = Process.Start(start) ?? throw new InvalidOperationException($"{Name} did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[{Name}] {e.Data}"); } };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync($"{BaseUrl}/health/ready");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            if (_process.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"{Name} did not become ready");
-            }
-
-            await Task.Delay(100);
-        }
+        _process = await ServerProcess.StartAsync(start, Name, BaseUrl);
     }
 
     /// <summary>kill -9: the server dies with its connections open.</summary>
@@ -78,13 +49,7 @@ internal abstract class BenchTarget : IAsyncDisposable
 
     public virtual ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-
-        _process?.Dispose();
+        ServerProcess.Stop(_process);
         return ValueTask.CompletedTask;
     }
 }

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Globalization;
+using Dapper;
+using Npgsql;
+
+namespace Odin.LoadTest.Outbox;
+
+/// <summary>
+/// <c>outbox</c>: the write path's publishing side on one PostgreSQL and one Redis, with 1 and with 3 Hosting processes
+/// (each round on a fresh database). Idle: database transactions per second across the instances
+/// (<c>pg_stat_database.xact_commit</c>). Load: N notifications of many identities committed at once, then the time
+/// until every one is published, and PostgreSQL statements per notification from <c>pg_stat_statements</c> (the
+/// server must load it: <c>shared_preload_libraries=pg_stat_statements</c>, as <c>scripts/cluster.sh</c> starts it).
+/// Retention: with a retention of 1 minute, a million notifications written in waves; the table's rows sampled.
+/// </summary>
+public static class OutboxCommand
+{
+    public const string Usage =
+        "outbox --database CONNECTION-STRING (a role that may create databases) --redis CONFIG [--instances 1,3] [--notifications 100000] [--identities 200] [--idle-seconds 20] [--retention-notifications 1000000]";
+
+    public static async Task<int> RunAsync(Arguments args, CancellationToken cancellationToken)
+    {
+        var server = args.Required("database");
+        var redis = args.Required("redis");
+        var counts = args.Optional("instances", "1,3").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
+        var notifications = int.Parse(args.Optional("notifications", "100000"), CultureInfo.InvariantCulture);
+        var identities = int.Parse(args.Optional("identities", "200"), CultureInfo.InvariantCulture);
+        var idle = TimeSpan.FromSeconds(int.Parse(args.Optional("idle-seconds", "20"), CultureInfo.InvariantCulture));
+        var retention = int.Parse(args.Optional("retention-notifications", "1000000"), CultureInfo.InvariantCulture);
+
+        Console.WriteLine($"| Hosting instances | idle transactions/s (all instances) | {notifications} notifications published in | per second | statements per notification | transactions per notification |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+        foreach (var count in counts)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await using var round = await OutboxRound.StartAsync(server, redis, count, cancellationToken);
+            var idleRate = await round.IdleTransactionsPerSecondAsync(idle, cancellationToken);
+            var load = await round.PublishAsync(identities, notifications, cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {count} | {idleRate:F1} | {load.Took.TotalSeconds:F2} s | {notifications / load.Took.TotalSeconds:F0} | {load.Statements / (double)notifications:F4} | {load.Transactions / (double)notifications:F4} |"));
+        }
+
+        if (retention > 0)
+        {
+            await using var round = await OutboxRound.StartAsync(server, redis, counts.Max(), cancellationToken, retentionMinute: true);
+            var samples = await round.RetainAsync(identities, retention, cancellationToken);
+            Console.WriteLine();
+            Console.WriteLine($"Retention 1 minute, {retention} notifications written in waves by {counts.Max()} instances:");
+            Console.WriteLine("| seconds | written | rows in the table | pending |");
+            Console.WriteLine("|---:|---:|---:|---:|");
+            foreach (var sample in samples)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {sample.At.TotalSeconds:F0} | {sample.Written} | {sample.Rows} | {sample.Pending} |"));
+            }
+        }
+
+        return 0;
+    }
+}
+
+/// <summary>One round of <see cref="OutboxCommand"/>: a fresh database and N Hosting processes on it.</summary>
+internal sealed class OutboxRound : IAsyncDisposable
+{
+    /// <summary>Marks the benchmark's own statements, so the count of the instances' leaves them out.</summary>
+    private const string Own = "/* outbox-bench */";
+
+    private readonly string _serverConnection;
+    private readonly string _database;
+    private readonly string _folder = Directory.CreateTempSubdirectory("odin-outbox-bench-").FullName;
+    private readonly List<Process> _instances = [];
+
+    private OutboxRound(string serverConnection, string database)
+    {
+        (_serverConnection, _database) = (serverConnection, database);
+    }
+
+    public sealed record Load(TimeSpan Took, long Statements, long Transactions);
+
+    public sealed record Sample(TimeSpan At, long Written, long Rows, long Pending);
+
+    private string Connection => new NpgsqlConnectionStringBuilder(_serverConnection) { Database = _database }.ConnectionString;
+
+    public static async Task<OutboxRound> StartAsync(string server, string redis, int instances, CancellationToken cancellationToken, bool retentionMinute = false)
+    {
+        var database = $"odin_outbox_bench_{Guid.NewGuid():N}";
+        await using (var admin = new NpgsqlConnection(server))
+        {
+            await admin.ExecuteAsync($"CREATE DATABASE {database}");
+        }
+
+        var round = new OutboxRound(server, database);
+        await using (var connection = new NpgsqlConnection(round.Connection))
+        {
+            await connection.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        }
+
+        var key = Path.Combine(round._folder, "signing-key.pem");
+        Odin.Hosting.Auth.SigningKey.Load(key, createIfMissing: true);
+        var prefix = $"odin-outbox-bench-{Guid.NewGuid():N}";
+        for (var i = 0; i < instances; i++)
+        {
+            var port = Compare.Ports.Free();
+            var start = new ProcessStartInfo("dotnet") { ArgumentList = { Compare.Repository.Dll("src/Odin.Hosting", "Odin.Hosting") } };
+            start.Environment["Odin__Database__Provider"] = "Postgres";
+            start.Environment["Odin__Database__ConnectionString"] = round.Connection;
+            start.Environment["Odin__Redis__Configuration"] = redis;
+            start.Environment["Odin__Redis__ChannelPrefix"] = prefix;
+            start.Environment["Odin__Auth__SigningKeyPath"] = key;
+            start.Environment["Odin__Admin__ApiKey"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            start.Environment["Odin__Keys__EncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            start.Environment["Odin__Temp__Root"] = Path.Combine(round._folder, $"temp{i}");
+            start.Environment["Logging__LogLevel__Default"] = "Warning";
+            if (retentionMinute)
+            {
+                start.Environment["Odin__Notifications__Retention"] = "00:01:00";
+                start.Environment["Odin__Notifications__PruneInterval"] = "00:00:10";
+            }
+
+            round._instances.Add(await ServerProcess.StartAsync(start, $"hosting{i + 1}", $"http://127.0.0.1:{port}"));
+        }
+
+        await Waiting.UntilAsync(async () => await round.HoldersAsync() == instances, TimeSpan.FromSeconds(60));
+        return round;
+    }
+
+    /// <summary>Transactions per second the instances run against the database while nothing is written.</summary>
+    public async Task<double> IdleTransactionsPerSecondAsync(TimeSpan window, CancellationToken cancellationToken)
+    {
+        var before = await CommittedAsync();
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(window, cancellationToken);
+        var after = await CommittedAsync();
+        return (after - before - 1) / clock.Elapsed.TotalSeconds; // less the benchmark's own read
+    }
+
+    /// <summary>Commits <paramref name="notifications"/> at once (one statement), then times until none is pending.</summary>
+    public async Task<Load> PublishAsync(int identities, int notifications, CancellationToken cancellationToken)
+    {
+        var tenants = await CreateIdentitiesAsync(identities);
+        await using var connection = new NpgsqlConnection(Connection);
+        await connection.ExecuteAsync($"{Own} SELECT pg_stat_statements_reset()");
+        var transactionsBefore = await CommittedAsync();
+        var clock = Stopwatch.StartNew();
+        await WriteAsync(connection, tenants, notifications / identities, 0);
+        while (await PendingAsync(connection) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Delay(20, cancellationToken);
+        }
+
+        var took = clock.Elapsed;
+        var statements = await connection.ExecuteScalarAsync<long>(
+            $"{Own} SELECT COALESCE(SUM(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() AND s.query NOT LIKE '%outbox-bench%'");
+        var transactions = await CommittedAsync() - transactionsBefore;
+        return new Load(took, statements, transactions);
+    }
+
+    /// <summary>Writes <paramref name="total"/> notifications in waves of 20 000, each once the last is published; samples the table.</summary>
+    public async Task<List<Sample>> RetainAsync(int identities, int total, CancellationToken cancellationToken)
+    {
+        const int Wave = 20_000;
+        var tenants = await CreateIdentitiesAsync(identities);
+        await using var connection = new NpgsqlConnection(Connection);
+        var samples = new List<Sample>();
+        var clock = Stopwatch.StartNew();
+        var lastSample = TimeSpan.MinValue;
+        long written = 0;
+        async Task SampleAsync()
+        {
+            if (clock.Elapsed - lastSample < TimeSpan.FromSeconds(10))
+            {
+                return;
+            }
+
+            lastSample = clock.Elapsed;
+            var rows = await connection.ExecuteScalarAsync<long>($"{Own} SELECT COUNT(*) FROM notifications");
+            samples.Add(new Sample(clock.Elapsed, written, rows, await PendingAsync(connection)));
+        }
+
+        for (var seqBase = 0; written < total; seqBase += Wave / identities)
+        {
+            await WriteAsync(connection, tenants, Wave / identities, seqBase);
+            written += Wave / identities * identities;
+            while (await PendingAsync(connection) > 0)
+            {
+                await SampleAsync();
+                await Task.Delay(50, cancellationToken);
+            }
+
+            await SampleAsync();
+        }
+
+        // Past the retention and a prune: what stays is what was published in the last minute.
+        var end = clock.Elapsed + TimeSpan.FromSeconds(80);
+        while (clock.Elapsed < end)
+        {
+            await SampleAsync();
+            await Task.Delay(1000, cancellationToken);
+        }
+
+        lastSample = TimeSpan.MinValue;
+        await SampleAsync();
+        return samples;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var instance in _instances)
+        {
+            ServerProcess.Stop(instance);
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await using (var admin = new NpgsqlConnection(_serverConnection))
+        {
+            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+        }
+
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private async Task<int> HoldersAsync()
+    {
+        await using var connection = new NpgsqlConnection(Connection);
+        return await connection.ExecuteScalarAsync<int>($"{Own} SELECT COUNT(DISTINCT owner) FROM outbox_leases");
+    }
+
+    private async Task<long> CommittedAsync()
+    {
+        await using var connection = new NpgsqlConnection(Connection);
+        return await connection.ExecuteScalarAsync<long>($"{Own} SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
+    }
+
+    private static Task<long> PendingAsync(NpgsqlConnection connection) =>
+        connection.ExecuteScalarAsync<long>($"{Own} SELECT COUNT(*) FROM notifications WHERE published_at IS NULL");
+
+    private async Task<List<(string Id, int Slot)>> CreateIdentitiesAsync(int count)
+    {
+        var tenants = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).Select(id => (Id: id.ToString(), Slot: Odin.Hosting.Notifications.OutboxSlots.Of(id))).ToList();
+        await using var connection = new NpgsqlConnection(Connection);
+        await connection.ExecuteAsync(
+            $"{Own} INSERT INTO tenants (id, domain, created_at) SELECT id, id || '.bench.example', 0 FROM unnest(@ids) AS id",
+            new { ids = tenants.Select(t => t.Id).ToArray() });
+        return tenants;
+    }
+
+    /// <summary>
+    /// <paramref name="perIdentity"/> notifications for each identity, seqs after <paramref name="after"/>, committed in one
+    /// statement (as many changes committing at once would leave them).
+    /// </summary>
+    private static Task WriteAsync(NpgsqlConnection connection, List<(string Id, int Slot)> tenants, int perIdentity, int after) =>
+        connection.ExecuteAsync(
+            $"""
+            {Own} INSERT INTO notifications (tenant_id, seq, id, type, file_id, version_tag, at, slot)
+            SELECT t.id, @after + s, gen_random_uuid()::text, 'fileAdded', gen_random_uuid()::text, 'v', (extract(epoch from now()) * 1000)::bigint, t.slot
+            FROM unnest(@ids, @slots) AS t(id, slot), generate_series(1, @perIdentity) AS s
+            """,
+            new { ids = tenants.Select(t => t.Id).ToArray(), slots = tenants.Select(t => t.Slot).ToArray(), perIdentity, after }, commandTimeout: 300);
+}
