@@ -248,7 +248,7 @@ internal sealed class OutboxRound : IAsyncDisposable
     /// <paramref name="perIdentity"/> notifications for each identity, seqs after <paramref name="after"/>, committed in one
     /// statement (as many changes committing at once would leave them).
     /// </summary>
-    private static Task WriteAsync(NpgsqlConnection connection, List<(string Id, int Slot)> tenants, int perIdentity, int after) =>
+    private static Task<int> WriteAsync(NpgsqlConnection connection, List<(string Id, int Slot)> tenants, int perIdentity, int after) =>
         connection.ExecuteAsync(
             $"""
             {Own} INSERT INTO notifications (tenant_id, seq, id, type, file_id, version_tag, at, slot)
