@@ -28,8 +28,8 @@ public static class OutboxCommand
         var idle = TimeSpan.FromSeconds(int.Parse(args.Optional("idle-seconds", "20"), CultureInfo.InvariantCulture));
         var retention = int.Parse(args.Optional("retention-notifications", "1000000"), CultureInfo.InvariantCulture);
 
-        Console.WriteLine($"| Hosting instances | idle transactions/s (all instances) | {notifications} notifications published in | per second | statements per notification | transactions per notification |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"| Hosting instances | idle transactions/s (all instances) | {notifications} notifications published in | per second | statements per notification | transactions per notification | CPU per notification: Hosting (all) | PostgreSQL | Redis | cores busy |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var count in counts)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -37,7 +37,9 @@ public static class OutboxCommand
             var idleRate = await round.IdleTransactionsPerSecondAsync(idle, cancellationToken);
             var load = await round.PublishAsync(identities, notifications, cancellationToken);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {count} | {idleRate:F1} | {load.Took.TotalSeconds:F2} s | {notifications / load.Took.TotalSeconds:F0} | {load.Statements / (double)notifications:F4} | {load.Transactions / (double)notifications:F4} |"));
+                $"| {count} | {idleRate:F1} | {load.Took.TotalSeconds:F2} s | {notifications / load.Took.TotalSeconds:F0} | {load.Statements / (double)notifications:F4} | {load.Transactions / (double)notifications:F4} "
+                + $"| {load.HostingCpu.TotalMicroseconds / notifications:F0} µs | {load.PostgresCpu.TotalMicroseconds / notifications:F0} µs | {load.RedisCpu.TotalMicroseconds / notifications:F0} µs "
+                + $"| {(load.HostingCpu + load.PostgresCpu + load.RedisCpu) / load.Took:F2} |"));
         }
 
         if (retention > 0)
@@ -68,13 +70,14 @@ internal sealed class OutboxRound : IAsyncDisposable
     private readonly string _database;
     private readonly string _folder = Directory.CreateTempSubdirectory("odin-outbox-bench-").FullName;
     private readonly List<Process> _instances = [];
+    private readonly StackExchange.Redis.IConnectionMultiplexer _redis;
 
-    private OutboxRound(string serverConnection, string database)
+    private OutboxRound(string serverConnection, string database, StackExchange.Redis.IConnectionMultiplexer redis)
     {
-        (_serverConnection, _database) = (serverConnection, database);
+        (_serverConnection, _database, _redis) = (serverConnection, database, redis);
     }
 
-    public sealed record Load(TimeSpan Took, long Statements, long Transactions);
+    public sealed record Load(TimeSpan Took, long Statements, long Transactions, TimeSpan HostingCpu, TimeSpan PostgresCpu, TimeSpan RedisCpu);
 
     public sealed record Sample(TimeSpan At, long Written, long Rows, long Pending);
 
@@ -88,7 +91,9 @@ internal sealed class OutboxRound : IAsyncDisposable
             await admin.ExecuteAsync($"CREATE DATABASE {database}");
         }
 
-        var round = new OutboxRound(server, database);
+        var own = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+        own.AllowAdmin = true; // INFO cpu
+        var round = new OutboxRound(server, database, await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(own));
         await using (var connection = new NpgsqlConnection(round.Connection))
         {
             await connection.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
@@ -126,11 +131,23 @@ internal sealed class OutboxRound : IAsyncDisposable
     /// <summary>Transactions per second the instances run against the database while nothing is written.</summary>
     public async Task<double> IdleTransactionsPerSecondAsync(TimeSpan window, CancellationToken cancellationToken)
     {
+        await using var connection = new NpgsqlConnection(Connection);
+        await connection.ExecuteAsync($"{Own} SELECT pg_stat_statements_reset()");
         var before = await CommittedAsync();
         var clock = Stopwatch.StartNew();
         await Task.Delay(window, cancellationToken);
         var after = await CommittedAsync();
-        return (after - before - 1) / clock.Elapsed.TotalSeconds; // less the benchmark's own read
+        var seconds = clock.Elapsed.TotalSeconds;
+        // What the idle instances run, most frequent first: where the transactions come from.
+        var top = await connection.QueryAsync<(long Calls, string Query)>(
+            $"{Own} SELECT calls AS Calls, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 90) AS Query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+            + "WHERE d.datname = current_database() AND s.query NOT LIKE '%outbox-bench%' ORDER BY calls DESC LIMIT 8");
+        foreach (var (calls, query) in top)
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  idle, {_instances.Count} instances: {calls / seconds,6:F2}/s  {query}"));
+        }
+
+        return (after - before - 1) / seconds; // less the benchmark's own read
     }
 
     /// <summary>Commits <paramref name="notifications"/> at once (one statement), then times until none is pending.</summary>
@@ -138,21 +155,24 @@ internal sealed class OutboxRound : IAsyncDisposable
     {
         var tenants = await CreateIdentitiesAsync(identities);
         await using var connection = new NpgsqlConnection(Connection);
+        // The clock, the counts and the CPU start once the rows are committed: what is measured is publishing them.
+        await WriteAsync(connection, tenants, notifications / identities, 0);
         await connection.ExecuteAsync($"{Own} SELECT pg_stat_statements_reset()");
         var transactionsBefore = await CommittedAsync();
+        var (hostingBefore, postgresBefore, redisBefore) = (HostingCpu(), PostgresCpu(), await RedisCpuAsync());
         var clock = Stopwatch.StartNew();
-        await WriteAsync(connection, tenants, notifications / identities, 0);
-        while (await PendingAsync(connection) > 0)
+        while (await connection.ExecuteScalarAsync<bool>($"{Own} SELECT EXISTS (SELECT 1 FROM notifications WHERE published_at IS NULL)"))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            await Task.Delay(20, cancellationToken);
+            await Task.Delay(50, cancellationToken);
         }
 
         var took = clock.Elapsed;
+        var (hostingCpu, postgresCpu, redisCpu) = (HostingCpu() - hostingBefore, PostgresCpu() - postgresBefore, await RedisCpuAsync() - redisBefore);
         var statements = await connection.ExecuteScalarAsync<long>(
             $"{Own} SELECT COALESCE(SUM(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() AND s.query NOT LIKE '%outbox-bench%'");
         var transactions = await CommittedAsync() - transactionsBefore;
-        return new Load(took, statements, transactions);
+        return new Load(took, statements, transactions, hostingCpu, postgresCpu, redisCpu);
     }
 
     /// <summary>Writes <paramref name="total"/> notifications in waves of 20 000, each once the last is published; samples the table.</summary>
@@ -163,7 +183,7 @@ internal sealed class OutboxRound : IAsyncDisposable
         await using var connection = new NpgsqlConnection(Connection);
         var samples = new List<Sample>();
         var clock = Stopwatch.StartNew();
-        var lastSample = TimeSpan.MinValue;
+        TimeSpan? lastSample = null;
         long written = 0;
         async Task SampleAsync()
         {
@@ -198,7 +218,7 @@ internal sealed class OutboxRound : IAsyncDisposable
             await Task.Delay(1000, cancellationToken);
         }
 
-        lastSample = TimeSpan.MinValue;
+        lastSample = null;
         await SampleAsync();
         return samples;
     }
@@ -210,6 +230,7 @@ internal sealed class OutboxRound : IAsyncDisposable
             ServerProcess.Stop(instance);
         }
 
+        await _redis.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await using (var admin = new NpgsqlConnection(_serverConnection))
         {
@@ -217,6 +238,36 @@ internal sealed class OutboxRound : IAsyncDisposable
         }
 
         Directory.Delete(_folder, recursive: true);
+    }
+
+    private TimeSpan HostingCpu() => _instances.Aggregate(TimeSpan.Zero, (sum, p) => sum + ProcessCpu.Time(p.Id));
+
+    /// <summary>Every postgres process of this machine (the server and its backends): the benchmark's own database server.</summary>
+    private static TimeSpan PostgresCpu()
+    {
+        var total = TimeSpan.Zero;
+        foreach (var folder in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(folder, "comm")).Trim() == "postgres")
+                {
+                    total += ProcessCpu.Time(int.Parse(Path.GetFileName(folder), CultureInfo.InvariantCulture));
+                }
+            }
+            catch (IOException)
+            {
+                // the process ended meanwhile
+            }
+        }
+
+        return total;
+    }
+
+    private async Task<TimeSpan> RedisCpuAsync()
+    {
+        var info = (await _redis.GetServers()[0].InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+        return TimeSpan.FromSeconds(double.Parse(info["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(info["used_cpu_sys"], CultureInfo.InvariantCulture));
     }
 
     private async Task<int> HoldersAsync()
@@ -228,7 +279,7 @@ internal sealed class OutboxRound : IAsyncDisposable
     private async Task<long> CommittedAsync()
     {
         await using var connection = new NpgsqlConnection(Connection);
-        return await connection.ExecuteScalarAsync<long>($"{Own} SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
+        return await connection.ExecuteScalarAsync<long>($"{Own} SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()");
     }
 
     private static Task<long> PendingAsync(NpgsqlConnection connection) =>

@@ -28,7 +28,7 @@ internal sealed partial class JobRunner(
     {
         _handlers = registrations.ToDictionary(r => r.Type, r => (IJobHandler)services.GetRequiredService(r.HandlerType));
         await ScheduleRecurringAsync(stoppingToken);
-        await Task.WhenAll(Enumerable.Range(0, options.Value.Concurrency).Select(_ => WorkAsync(stoppingToken)));
+        await Task.WhenAll(Enumerable.Range(0, options.Value.Concurrency).Select(worker => WorkAsync(polls: worker == 0, stoppingToken)));
     }
 
     /// <summary>Every instance enqueues the recurring jobs at start; their unique keys leave exactly one of each.</summary>
@@ -52,7 +52,11 @@ internal sealed partial class JobRunner(
         }
     }
 
-    private async Task WorkAsync(CancellationToken stoppingToken)
+    /// <param name="polls">
+    /// This worker looks for jobs every poll interval when idle; the others wait until woken (by a local enqueue, or by a
+    /// worker that found a job), so an idle instance costs one claim per interval, not one per worker.
+    /// </param>
+    private async Task WorkAsync(bool polls, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -72,7 +76,7 @@ internal sealed partial class JobRunner(
 
             if (job is null)
             {
-                await signal.WaitAsync(options.Value.PollInterval, time, stoppingToken);
+                await signal.WaitAsync(polls ? options.Value.PollInterval : Timeout.InfiniteTimeSpan, time, stoppingToken);
                 continue;
             }
 
