@@ -13,10 +13,13 @@ internal static class Report
         var rows = new (string Name, Func<TargetResult, double> Value, string Format)[]
         {
             ("devices connected", r => r.Connected, "F0"),
-            ("connects per second", r => r.ConnectsPerSecond, "F0"),
-            ("connects per second, again (warm server)", r => r.WarmConnectsPerSecond, "F0"),
+            ("server CPU per connect, ms (first wave)", r => r.CpuPerConnectMs, "F2"),
+            ("server CPU per connect, ms (again, warm server)", r => r.WarmCpuPerConnectMs, "F2"),
+            ("server CPU per delivery, µs (paced phase)", r => r.CpuPerDeliveryUs, "F1"),
+            ("connects per second (wall clock: shown, not a target)", r => r.ConnectsPerSecond, "F0"),
+            ("connects per second, again (wall clock)", r => r.WarmConnectsPerSecond, "F0"),
             ("idle KiB per connection", r => r.IdleKiBPerConnection, "F1"),
-            ("burst deliveries per second", r => r.BurstDeliveriesPerSecond, "F0"),
+            ("burst deliveries per second (wall clock)", r => r.BurstDeliveriesPerSecond, "F0"),
             ($"p50 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P50Ms, "F1"),
             ($"p99 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P99Ms, "F1"),
             ($"p99.9 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P999Ms, "F1"),

@@ -7,9 +7,13 @@ namespace Odin.LoadTest.Compare;
 internal sealed record ScenarioOptions(int Devices, int BurstMessages, int PacedDeliveriesPerSecond, int PacedSeconds, bool MessagePack, int ConnectConcurrency);
 
 /// <summary>What one target achieved.</summary>
+/// <param name="CpuPerConnectMs">The server process's own CPU (utime + stime) per connect, first wave.</param>
+/// <param name="WarmCpuPerConnectMs">The same, second wave (a server that has run for a while).</param>
+/// <param name="CpuPerDeliveryUs">The server process's own CPU per delivery in the paced phase.</param>
 internal sealed record TargetResult(
     string Target, int Connected, double ConnectsPerSecond, double WarmConnectsPerSecond, double IdleKiBPerConnection, double BurstDeliveriesPerSecond,
-    double P50Ms, double P99Ms, double P999Ms, long Lost, long Duplicated, long OutOfOrder);
+    double P50Ms, double P99Ms, double P999Ms, long Lost, long Duplicated, long OutOfOrder,
+    double CpuPerConnectMs, double WarmCpuPerConnectMs, double CpuPerDeliveryUs);
 
 internal static class Scenario
 {
@@ -24,10 +28,14 @@ internal static class Scenario
             return connected;
         }
 
+        // The server's own CPU per operation: steadier on a shared machine than any wall-clock rate.
+        double CpuSince(TimeSpan before) => (ProcessCpu.Time(target.ProcessId) - before).TotalMilliseconds;
         var rssBefore = ProcessMemory.Rss(target.ProcessId);
+        var cpu = ProcessCpu.Time(target.ProcessId);
         var clock = Stopwatch.StartNew();
         var clients = await ConnectAsync(options.Devices);
         var connectsPerSecond = options.Devices / clock.Elapsed.TotalSeconds;
+        var cpuPerConnectMs = CpuSince(cpu) / options.Devices;
         progress($"{target.Name}: {options.Devices} connected at {connectsPerSecond:F0}/s");
 
         // Idle memory: let the server settle, then read its resident set.
@@ -62,6 +70,7 @@ internal static class Scenario
 
         var messagesPerSecond = Math.Max(1.0, (double)options.PacedDeliveriesPerSecond / options.Devices);
         var pacedMessages = (int)(messagesPerSecond * options.PacedSeconds);
+        cpu = ProcessCpu.Time(target.ProcessId);
         clock.Restart();
         for (var i = 0; i < pacedMessages; i++)
         {
@@ -76,6 +85,7 @@ internal static class Scenario
 
         var expected = burstTarget + pacedMessages;
         await Waiting.UntilAsync(() => clients.All(c => c.Received >= expected), TimeSpan.FromSeconds(30));
+        var cpuPerDeliveryUs = CpuSince(cpu) * 1000 / ((double)pacedMessages * options.Devices);
         var lost = clients.Sum(c => Math.Max(0, expected - c.Received));
         var (duplicated, outOfOrder) = (clients.Sum(c => (long)c.Duplicates), clients.Sum(c => (long)c.OutOfOrder));
         foreach (var client in clients)
@@ -85,9 +95,11 @@ internal static class Scenario
 
         // The first connections above also compiled the server's connect path (the JIT was a tenth of the gateway's
         // CPU in a profile): connect everyone once more, as to a server that has run for a while.
+        cpu = ProcessCpu.Time(target.ProcessId);
         clock.Restart();
         var again = await ConnectAsync(options.Devices);
         var warmConnectsPerSecond = options.Devices / clock.Elapsed.TotalSeconds;
+        var warmCpuPerConnectMs = CpuSince(cpu) / options.Devices;
         foreach (var client in again)
         {
             await client.DisposeAsync();
@@ -96,6 +108,7 @@ internal static class Scenario
         progress($"{target.Name}: {options.Devices} connected again at {warmConnectsPerSecond:F0}/s");
         return new TargetResult(
             target.Name, clients.Length, connectsPerSecond, warmConnectsPerSecond, kibPerConnection, burstRate,
-            histogram.Percentile(50), histogram.Percentile(99), histogram.Percentile(99.9), lost, duplicated, outOfOrder);
+            histogram.Percentile(50), histogram.Percentile(99), histogram.Percentile(99.9), lost, duplicated, outOfOrder,
+            cpuPerConnectMs, warmCpuPerConnectMs, cpuPerDeliveryUs);
     }
 }
