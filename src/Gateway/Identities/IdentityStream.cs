@@ -37,6 +37,12 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
         INotificationBus Bus, INotificationHistory History, LocalConnections Connections, SlowConsumers SlowConsumers,
         GatewayMetrics Metrics, TimeProvider Time, ILogger<IdentityStream> Logger, Action<IdentityStream> CatchUpLater);
 
+    /// <summary>This identity's lock, held until disposed.</summary>
+    private readonly struct Turn(SemaphoreSlim turn) : IDisposable
+    {
+        public void Dispose() => turn.Release();
+    }
+
     private enum Probe
     {
         Heard,
@@ -89,28 +95,18 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
     /// </summary>
     public async Task KnowAsync(long lastSeq)
     {
-        await _turn.WaitAsync();
-        try
+        using (await TakeTurnAsync())
         {
             _newest ??= lastSeq;
-        }
-        finally
-        {
-            _turn.Release();
         }
     }
 
     /// <summary>From now until <see cref="EndResumeAsync"/>, live notifications for <paramref name="connection"/> are kept, not sent.</summary>
     public async Task BeginResumeAsync(DeviceConnection connection)
     {
-        await _turn.WaitAsync();
-        try
+        using (await TakeTurnAsync())
         {
             _resuming[connection] = [];
-        }
-        finally
-        {
-            _turn.Release();
         }
     }
 
@@ -123,8 +119,7 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
     /// </summary>
     public async Task EndResumeAsync(DeviceConnection connection, long? replayedThrough)
     {
-        await _turn.WaitAsync();
-        try
+        using (await TakeTurnAsync())
         {
             if (!_resuming.Remove(connection, out var kept))
             {
@@ -142,10 +137,6 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
             {
                 connection.Queue.TrySend(DeviceMessages.Notification(notification));
             }
-        }
-        finally
-        {
-            _turn.Release();
         }
     }
 
@@ -174,8 +165,7 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
             await Task.Delay(probeWait, services.Time, stoppingToken); // Redis, or the resubscription, not back yet
         }
 
-        await _turn.WaitAsync(stoppingToken);
-        try
+        using (await TakeTurnAsync(stoppingToken))
         {
             if (!_retired && _newest is { } newest)
             {
@@ -185,10 +175,6 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
                     await FillGapAsync(epoch, newest, last + 1);
                 }
             }
-        }
-        finally
-        {
-            _turn.Release();
         }
     }
 
@@ -270,7 +256,7 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
             return;
         }
 
-        await _turn.WaitAsync();
+        using var turn = await TakeTurnAsync();
         try
         {
             if (_retired)
@@ -313,10 +299,13 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
             // StackExchange.Redis would swallow it without a word.
             LogFailed(services.Logger, ex, TenantId, envelope.Seq);
         }
-        finally
-        {
-            _turn.Release();
-        }
+    }
+
+    /// <summary>Takes this identity's lock; disposing the answer gives it back.</summary>
+    private async Task<Turn> TakeTurnAsync(CancellationToken cancellationToken = default)
+    {
+        await _turn.WaitAsync(cancellationToken);
+        return new Turn(_turn);
     }
 
     /// <summary>This identity's connections here (those of a newer stream of it excluded: this one may be retiring).</summary>
