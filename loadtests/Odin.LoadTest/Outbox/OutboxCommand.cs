@@ -91,9 +91,7 @@ internal sealed class OutboxRound : IAsyncDisposable
             await admin.ExecuteAsync($"CREATE DATABASE {database}");
         }
 
-        var own = StackExchange.Redis.ConfigurationOptions.Parse(redis);
-        own.AllowAdmin = true; // INFO cpu
-        var round = new OutboxRound(server, database, await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(own));
+        var round = new OutboxRound(server, database, await RedisCounters.ConnectAsync(redis));
         await using (var connection = new NpgsqlConnection(round.Connection))
         {
             await connection.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
@@ -159,7 +157,7 @@ internal sealed class OutboxRound : IAsyncDisposable
         await WriteAsync(connection, tenants, notifications / identities, 0);
         await connection.ExecuteAsync($"{Own} SELECT pg_stat_statements_reset()");
         var transactionsBefore = await CommittedAsync();
-        var (hostingBefore, postgresBefore, redisBefore) = (HostingCpu(), PostgresCpu(), await RedisCpuAsync());
+        var (hostingBefore, postgresBefore, redisBefore) = (HostingCpu(), PostgresCpu(), (await RedisCounters.TotalsAsync(_redis)).Cpu);
         var clock = Stopwatch.StartNew();
         while (await connection.ExecuteScalarAsync<bool>($"{Own} SELECT EXISTS (SELECT 1 FROM notifications WHERE published_at IS NULL)"))
         {
@@ -168,7 +166,7 @@ internal sealed class OutboxRound : IAsyncDisposable
         }
 
         var took = clock.Elapsed;
-        var (hostingCpu, postgresCpu, redisCpu) = (HostingCpu() - hostingBefore, PostgresCpu() - postgresBefore, await RedisCpuAsync() - redisBefore);
+        var (hostingCpu, postgresCpu, redisCpu) = (HostingCpu() - hostingBefore, PostgresCpu() - postgresBefore, (await RedisCounters.TotalsAsync(_redis)).Cpu - redisBefore);
         var statements = await connection.ExecuteScalarAsync<long>(
             $"{Own} SELECT COALESCE(SUM(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() AND s.query NOT LIKE '%outbox-bench%'");
         var transactions = await CommittedAsync() - transactionsBefore;
@@ -262,12 +260,6 @@ internal sealed class OutboxRound : IAsyncDisposable
         }
 
         return total;
-    }
-
-    private async Task<TimeSpan> RedisCpuAsync()
-    {
-        var info = (await _redis.GetServers()[0].InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
-        return TimeSpan.FromSeconds(double.Parse(info["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(info["used_cpu_sys"], CultureInfo.InvariantCulture));
     }
 
     private async Task<int> HoldersAsync()

@@ -23,9 +23,7 @@ public static class IdentitiesCommand
         var gatewayDll = args.All("gateway-dll").FirstOrDefault();
         var hold = TimeSpan.FromSeconds(int.Parse(args.Optional("hold", "0"), CultureInfo.InvariantCulture));
         await using var local = await LocalRedis.StartAsync();
-        var own = ConfigurationOptions.Parse(local.Configuration);
-        own.AllowAdmin = true;
-        using var redis = await ConnectionMultiplexer.ConnectAsync(own);
+        using var redis = await RedisCounters.ConnectAsync(local.Configuration);
         var server = redis.GetServers()[0];
 
         Console.WriteLine($"| {devices} devices on one gateway | gateway resident memory per connection | Redis used_memory per connection |");
@@ -80,5 +78,5 @@ public static class IdentitiesCommand
     }
 
     private static async Task<long> UsedMemoryAsync(IServer server) =>
-        long.Parse((await server.InfoAsync("memory")).SelectMany(g => g).First(p => p.Key == "used_memory").Value, CultureInfo.InvariantCulture);
+        long.Parse((await RedisCounters.InfoAsync(server, "memory"))["used_memory"], CultureInfo.InvariantCulture);
 }

@@ -40,10 +40,8 @@ public static class RoutingCommand
 
         await using var local = args.All("redis").Any() ? null : await LocalRedis.StartAsync();
         var configuration = args.All("redis").FirstOrDefault() ?? local!.Configuration;
-        var own = ConfigurationOptions.Parse(configuration);
-        own.AllowAdmin = true; // INFO commandstats, on each master
-        using var redis = await ConnectionMultiplexer.ConnectAsync(own);
-        Console.WriteLine($"Redis: {(redis.GetServers().Length > 1 ? $"a Redis Cluster of {Masters(redis).Count} masters" : "one server")}; "
+        using var redis = await RedisCounters.ConnectAsync(configuration);
+        Console.WriteLine($"Redis: {(redis.GetServers().Length > 1 ? $"a Redis Cluster of {RedisCounters.Masters(redis).Count} masters" : "one server")}; "
             + $"gateway build: {gatewayDll ?? "this repository's"}; {identities} identities, {DevicesPerGateway} devices per holding gateway, {notifications} notifications a round");
         Console.WriteLine();
         Console.WriteLine("| gateways | devices | Redis deliveries per notification (Redis's count) | gateways holding the identity (mean) | ratio | CPU per 1000 notifications: gateway holding none | : a delivering gateway | none / delivering | CPU per connect: new identity | : identity already here | masters' shares of the appends | Redis CPU per notification | Redis bytes out per notification |");
@@ -57,6 +55,4 @@ public static class RoutingCommand
 
         return 0;
     }
-
-    internal static IReadOnlyList<IServer> Masters(IConnectionMultiplexer redis) => [.. redis.GetServers().Where(s => s.IsConnected && !s.IsReplica)];
 }

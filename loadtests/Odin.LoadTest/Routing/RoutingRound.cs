@@ -135,7 +135,7 @@ internal sealed class RoutingRound
             redis, names, Microsoft.Extensions.Options.Options.Create(new HistoryOptions()), TimeProvider.System));
         var perIdentity = notifications / _identities.Count;
         var appendsBefore = await AppendsByMasterAsync(redis);
-        var (redisCpuBefore, redisOutBefore) = await RedisTotalsAsync(redis);
+        var (redisCpuBefore, redisOutBefore) = await RedisCounters.TotalsAsync(redis);
         var cpuBefore = _gateways.Select(g => ProcessCpu.Time(g.ProcessId)).ToList();
         long delivered = 0;
         // Each identity's notifications in seq order, the identities side by side, as the dispatchers publish them.
@@ -168,7 +168,7 @@ internal sealed class RoutingRound
         IdleCpuPer1000 = cpu[^1] * 1000 / total;
         var onFirst = perIdentity * _identities.Count(i => i.Gateways.Contains(0));
         DeliveringCpuPer1000 = cpu[0] * 1000 / onFirst;
-        var (redisCpu, redisOut) = await RedisTotalsAsync(redis);
+        var (redisCpu, redisOut) = await RedisCounters.TotalsAsync(redis);
         RedisCpuPerNotification = (redisCpu - redisCpuBefore) / total;
         RedisBytesOutPerNotification = (double)(redisOut - redisOutBefore) / total;
         var appends = (await AppendsByMasterAsync(redis)).Select(a => a.Value - appendsBefore.GetValueOrDefault(a.Key)).ToList();
@@ -178,27 +178,13 @@ internal sealed class RoutingRound
     /// <summary>The channel an older gateway heard an identity on: one of 16, by the first 32 bits of its id.</summary>
     private static uint LegacyShardOf(Guid tenant) => BitConverter.ToUInt32(tenant.ToByteArray(), 0) % 16;
 
-    /// <summary>Redis's own CPU time and bytes sent to clients, summed over the masters (<c>INFO cpu</c>, <c>INFO stats</c>).</summary>
-    private static async Task<(TimeSpan Cpu, long BytesOut)> RedisTotalsAsync(IConnectionMultiplexer redis)
-    {
-        var (cpu, bytesOut) = (TimeSpan.Zero, 0L);
-        foreach (var master in RoutingCommand.Masters(redis))
-        {
-            var info = (await master.InfoAsync()).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
-            cpu += TimeSpan.FromSeconds(double.Parse(info["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(info["used_cpu_sys"], CultureInfo.InvariantCulture));
-            bytesOut += long.Parse(info["total_net_output_bytes"], CultureInfo.InvariantCulture);
-        }
-
-        return (cpu, bytesOut);
-    }
-
     /// <summary>Script runs (the append-and-publish) and SPUBLISH/PUBLISH calls per master, from <c>INFO commandstats</c>.</summary>
     private static async Task<Dictionary<string, long>> AppendsByMasterAsync(IConnectionMultiplexer redis)
     {
         var byMaster = new Dictionary<string, long>();
-        foreach (var master in RoutingCommand.Masters(redis))
+        foreach (var master in RedisCounters.Masters(redis))
         {
-            var stats = (await master.InfoAsync("commandstats")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+            var stats = await RedisCounters.InfoAsync(master, "commandstats");
             long Calls(string command) => stats.TryGetValue($"cmdstat_{command}", out var line)
                 ? long.Parse(line.Split(',')[0].Split('=')[1], CultureInfo.InvariantCulture)
                 : 0;
