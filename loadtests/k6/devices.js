@@ -1,85 +1,43 @@
-// Odin devices over the SignalR JSON protocol with k6/websockets: each virtual user is one device that
-// connects (skip-negotiation), subscribes to its drives and counts and times every notification.
+// Odin devices, one per virtual user: each connects, subscribes to the run's drive and holds its connection,
+// counting and timing what it hears (see device.js). setup() makes the identity, drive, devices and tokens
+// through the admin API, and teardown() deletes the identity again, so this is all a user types:
 //
-//   k6 run -e HUB=http://127.0.0.1:8080/hubs/device -e TOKENS=tokens.json loadtests/k6/devices.js
+//   k6 run -e ODIN=http://127.0.0.1:8080 -e ADMIN_KEY=$(cat .cluster/admin-key) -e DEVICES=200 loadtests/k6/devices.js
 //
-// TOKENS is a JSON file: [{ "token": "...", "drives": ["<driveId>", ...] }, ...], one entry per device, each token
-// from the device-token endpoint (docs/api.md). Presence events (deviceConnected/deviceDisconnected: seq 0, live
-// only) are counted apart from drive notifications, and only drive notifications are checked for order.
-import { check } from 'k6';
-import { SharedArray } from 'k6/data';
+// Options (-e): DEVICES (100), HOLD_SECONDS (60), HUB (the hub URL the token endpoint answers), DOMAIN (a fresh
+// k6-<random>.example), KEEP (keep the identity afterwards). To write while they listen, run scenario.js instead.
 import exec from 'k6/execution';
-import { Counter, Trend } from 'k6/metrics';
-import { setTimeout } from 'k6/timers';
-import { WebSocket } from 'k6/websockets';
-import { handshake, invocation, MessageType, parse, webSocketUrl } from './signalr.js';
+import { holdDevice } from './device.js';
+import { provision, removeIdentity } from './odin.js';
 
-const hub = __ENV.HUB || 'http://127.0.0.1:8080/hubs/device';
+const deviceCount = Number(__ENV.DEVICES || 100);
 const holdSeconds = Number(__ENV.HOLD_SECONDS || 60);
 
-/** @type {Array<{token: string, drives: string[]}>} */
-const devices = new SharedArray('devices', () => JSON.parse(open(__ENV.TOKENS || 'tokens.json')));
-
-const notifications = new Counter('odin_notifications');
-const presence = new Counter('odin_presence_events');
-const outOfOrder = new Counter('odin_out_of_order');
-const latency = new Trend('odin_publish_to_device_ms', true);
-const subscribeRejected = new Counter('odin_subscribe_rejected');
-
 export const options = {
+  setupTimeout: '10m',
   scenarios: {
-    devices: { executor: 'per-vu-iterations', vus: Number(__ENV.DEVICES || 100), iterations: 1, maxDuration: `${holdSeconds + 60}s` },
+    devices: { executor: 'per-vu-iterations', vus: deviceCount, iterations: 1, maxDuration: `${holdSeconds + 60}s` },
   },
   thresholds: {
-    odin_publish_to_device_ms: ['p(99)<1000'],
     odin_out_of_order: ['count==0'],
+    odin_repeated: ['count==0'],
     odin_subscribe_rejected: ['count==0'],
+    odin_closed_by_server: ['count==0'],
     checks: ['rate>0.99'],
   },
 };
 
-export default function () {
-  const device = devices[(exec.vu.idInTest - 1) % devices.length];
-  const socket = new WebSocket(webSocketUrl(hub, device.token));
-  let lastSeq = 0;
+export function setup() {
+  return provision(deviceCount);
+}
 
-  socket.onopen = () => {
-    socket.send(handshake());
-    socket.send(invocation('1', 'Subscribe', [{ driveIds: device.drives }]));
-  };
+/** @param {import('./odin.js').Provisioned} identity */
+export default function (identity) {
+  // One iteration per device: the scenario's iteration number picks it (VU ids are shared with other scenarios).
+  holdDevice(identity.hubUrl, identity.devices[exec.scenario.iterationInTest], holdSeconds * 1000);
+}
 
-  socket.onmessage = (event) => {
-    if (!event || typeof event.data !== 'string') {
-      return;
-    }
-    for (const message of parse(event.data)) {
-      if (message.type === MessageType.Completion && message.invocationId === '1') {
-        check(message, { 'subscribed': (m) => !m.error && m.result.rejected.length === 0 });
-        if (message.result && message.result.rejected.length > 0) {
-          subscribeRejected.add(message.result.rejected.length);
-        }
-      } else if (message.type === MessageType.Invocation && message.target === 'Notification' && message.arguments) {
-        const envelope = message.arguments[0];
-        if (envelope.seq === 0) {
-          presence.add(1); // live only, outside the seq order
-          continue;
-        }
-        notifications.add(1);
-        latency.add(Date.now() - envelope.at);
-        if (envelope.seq <= lastSeq) {
-          outOfOrder.add(1);
-        }
-        lastSeq = envelope.seq;
-      } else if (message.type === MessageType.Close) {
-        check(message, { 'not closed by the server': () => false });
-      }
-    }
-  };
-
-  socket.onerror = (event) => {
-    check(event, { 'no socket error': () => false });
-  };
-
-  // Hold the connection, then leave cleanly.
-  setTimeout(() => socket.close(), holdSeconds * 1000);
+/** @param {import('./odin.js').Provisioned} identity */
+export function teardown(identity) {
+  removeIdentity(identity);
 }
