@@ -5,23 +5,32 @@ using StackExchange.Redis;
 namespace Odin.Baselines;
 
 /// <summary>
-/// The ceiling: Kestrel WebSockets and nothing else. Every message on the Redis channel goes, as received,
-/// to every connected socket. No protocol, no authentication, no groups.
+/// The ceiling: Kestrel WebSockets and nothing else. A socket joins one group (<c>/ws?group=N</c>, 0 by default),
+/// and every message on that group's Redis channel goes, as received, to each of its sockets. No protocol, no
+/// authentication, nothing per message but the send.
 /// </summary>
 public static class RawFanoutServer
 {
-    public const string Channel = "bench:raw";
+    private const string ChannelPrefix = "bench:raw:";
+
+    /// <summary>The Redis channel of a group (the many-identities shape has one per identity).</summary>
+    public static string Channel(int group) => ChannelPrefix + group.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static async Task RunAsync(string[] args, string redis)
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
-        var sockets = new ConcurrentDictionary<Guid, WebSocket>();
+        var groups = new ConcurrentDictionary<string, ConcurrentDictionary<Guid, WebSocket>>();
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis);
-        var queue = await multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Channel));
+        var queue = await multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Pattern(ChannelPrefix + "*"));
         queue.OnMessage(async message =>
         {
+            if (!groups.TryGetValue(((string)message.Channel!)[ChannelPrefix.Length..], out var sockets))
+            {
+                return;
+            }
+
             var payload = (byte[])message.Message!;
             var sends = sockets.Values.Select(socket => socket.SendAsync(payload, WebSocketMessageType.Text, true, CancellationToken.None));
             try
@@ -45,6 +54,7 @@ public static class RawFanoutServer
 
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             var id = Guid.NewGuid();
+            var sockets = groups.GetOrAdd(context.Request.Query["group"].FirstOrDefault() ?? "0", _ => new());
             sockets[id] = socket;
             var buffer = new byte[1024];
             try

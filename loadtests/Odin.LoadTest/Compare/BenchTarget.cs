@@ -34,15 +34,21 @@ internal abstract class BenchTarget : IAsyncDisposable
     /// <summary>The program, its arguments and environment.</summary>
     protected abstract void Configure(ProcessStartInfo start, string redis);
 
-    /// <summary>Work done before the clock starts (Odin: minting the devices' tokens, which Hosting does, not the gateway).</summary>
-    public virtual void Prepare(int devices)
-    {
-    }
+    /// <summary>How many identities the devices are spread over: device <c>i</c> belongs to identity <c>i mod Identities</c>.</summary>
+    public int Identities { get; private set; } = 1;
 
-    /// <summary>Connects one device (index <paramref name="device"/>) and subscribes it to the benchmark drive.</summary>
+    protected int IdentityOf(int device) => device % Identities;
+
+    /// <summary>
+    /// Work done before the clock starts (Odin: minting the devices' tokens, which Hosting does, not the gateway).
+    /// </summary>
+    public virtual void Prepare(int devices, int identities = 1) => Identities = identities;
+
+    /// <summary>Connects one device (index <paramref name="device"/>) and subscribes it to its identity's benchmark drive.</summary>
     public abstract Task<BenchClient> ConnectAsync(int device, bool messagePack);
 
-    public abstract Task PublishAsync(NotificationEnvelope envelope);
+    /// <summary>Publishes a notification to the devices of identity <paramref name="identity"/> (0 ≤ identity &lt; <see cref="Identities"/>).</summary>
+    public abstract Task PublishAsync(int identity, NotificationEnvelope envelope);
 
     /// <summary>Connects a device that subscribes like the others and then stops reading (<c>stalled</c>).</summary>
     public virtual Task<StalledClient> ConnectStalledAsync() => throw new NotSupportedException($"{Name} has no SignalR hub to stall.");

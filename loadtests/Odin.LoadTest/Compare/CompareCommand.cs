@@ -14,7 +14,7 @@ namespace Odin.LoadTest.Compare;
 public static class CompareCommand
 {
     public const string Usage =
-        "compare [--devices 1000] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--history on|both] [--gateway-env NAME=VALUE]... [--out compare.json]";
+        "compare [--devices 1000] [--identities 1] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--history on|both] [--gateway-env NAME=VALUE]... [--out compare.json]";
 
     // NaN stands for "not measured" (no gateway PIDs given, no latency recorded).
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -27,7 +27,14 @@ public static class CompareCommand
             PacedDeliveriesPerSecond: int.Parse(args.Optional("rate", "20000"), CultureInfo.InvariantCulture),
             PacedSeconds: int.Parse(args.Optional("seconds", "10"), CultureInfo.InvariantCulture),
             MessagePack: args.Optional("protocol", "json") == "msgpack",
-            ConnectConcurrency: 64);
+            ConnectConcurrency: 64,
+            Identities: int.Parse(args.Optional("identities", "1"), CultureInfo.InvariantCulture));
+        if (options.Identities < 1 || options.Devices % options.Identities != 0)
+        {
+            Console.Error.WriteLine($"--identities must be at least 1 and divide --devices ({options.Devices}) evenly: every identity holds as many devices.");
+            return 2;
+        }
+
         var rounds = int.Parse(args.Optional("rounds", "1"), CultureInfo.InvariantCulture);
         var output = args.Optional("out", "compare.json");
         // "both": the Odin gateway once with its notification history and once without, to price the history.

@@ -29,7 +29,8 @@ internal static class Report
         };
 
         var text = new StringBuilder();
-        text.AppendLine($"| {options.Devices} devices, {(options.MessagePack ? "MessagePack" : "JSON")} | raw WebSockets | plain SignalR + Redis | Odin gateway | Odin / plain SignalR |");
+        var shape = options.Identities == 1 ? "one identity" : $"{options.Identities} identities of {options.DevicesPerIdentity}";
+        text.AppendLine($"| {options.Devices} devices ({shape}), {(options.MessagePack ? "MessagePack" : "JSON")} | raw WebSockets | plain SignalR + Redis | Odin gateway | Odin / plain SignalR |");
         text.AppendLine("|---|---:|---:|---:|---:|");
         foreach (var (name, value, format) in rows)
         {

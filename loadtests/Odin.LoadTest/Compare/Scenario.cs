@@ -4,7 +4,15 @@ using Odin.Shared.Realtime;
 namespace Odin.LoadTest.Compare;
 
 /// <summary>The benchmark scenario, identical for every target.</summary>
-internal sealed record ScenarioOptions(int Devices, int BurstMessages, int PacedDeliveriesPerSecond, int PacedSeconds, bool MessagePack, int ConnectConcurrency);
+/// <param name="Identities">
+/// How many identities the devices are spread over (evenly); each notification is for one of them, in turn. 1 is one
+/// identity's broadcast to every device; more is the many-identities shape (plain SignalR: a group per identity).
+/// </param>
+internal sealed record ScenarioOptions(int Devices, int BurstMessages, int PacedDeliveriesPerSecond, int PacedSeconds, bool MessagePack, int ConnectConcurrency, int Identities = 1)
+{
+    /// <summary>The devices each notification reaches.</summary>
+    public int DevicesPerIdentity => Devices / Identities;
+}
 
 /// <summary>What one target achieved.</summary>
 /// <param name="CpuPerConnectMs">The server process's own CPU (utime + stime) per connect, first wave.</param>
@@ -19,7 +27,7 @@ internal static class Scenario
 {
     public static async Task<TargetResult> RunAsync(BenchTarget target, ScenarioOptions options, Action<string> progress)
     {
-        target.Prepare(options.Devices);
+        target.Prepare(options.Devices, options.Identities);
         async Task<BenchClient[]> ConnectAsync(int count)
         {
             var connected = new BenchClient[count];
@@ -42,18 +50,26 @@ internal static class Scenario
         await Task.Delay(TimeSpan.FromSeconds(2));
         var kibPerConnection = (ProcessMemory.Rss(target.ProcessId) - rssBefore) / 1024.0 / options.Devices;
 
-        var seq = 0L;
-        NotificationEnvelope Next() => new()
+        // Each identity numbers its own notifications, as Odin does; the publishing goes round the identities.
+        var seqs = new long[options.Identities];
+        var published = 0L;
+        Task PublishNextAsync()
         {
-            Id = Guid.NewGuid(), Seq = ++seq, Type = NotificationTypes.FileModified, TenantId = Guid.Empty, DriveId = Guid.Empty,
+            var identity = (int)(published++ % options.Identities);
+            return target.PublishAsync(identity, Next(++seqs[identity]));
+        }
+
+        NotificationEnvelope Next(long seq) => new()
+        {
+            Id = Guid.NewGuid(), Seq = seq, Type = NotificationTypes.FileModified, TenantId = Guid.Empty, DriveId = Guid.Empty,
             FileId = Guid.NewGuid(), VersionTag = "0123456789abcdef0123456789abcdef", At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         };
 
-        // Burst: publish as fast as possible, time until every device has every message.
+        // Burst: publish as fast as possible (every identity's devices get BurstMessages), time until every device has all of them.
         clock.Restart();
-        for (var i = 0; i < options.BurstMessages; i++)
+        for (var i = 0; i < options.BurstMessages * options.Identities; i++)
         {
-            await target.PublishAsync(Next());
+            await PublishNextAsync();
         }
 
         var burstTarget = (long)options.BurstMessages;
@@ -68,8 +84,10 @@ internal static class Scenario
             client.OnLatency = histogram.Record;
         }
 
-        var messagesPerSecond = Math.Max(1.0, (double)options.PacedDeliveriesPerSecond / options.Devices);
-        var pacedMessages = (int)(messagesPerSecond * options.PacedSeconds);
+        // Every identity gets the same number of paced messages, so each device expects the same count.
+        var messagesPerSecond = Math.Max(1.0, (double)options.PacedDeliveriesPerSecond / options.DevicesPerIdentity);
+        var pacedPerIdentity = Math.Max(1, (int)(messagesPerSecond * options.PacedSeconds / options.Identities));
+        var pacedMessages = pacedPerIdentity * options.Identities;
         cpu = ProcessCpu.Time(target.ProcessId);
         clock.Restart();
         for (var i = 0; i < pacedMessages; i++)
@@ -80,12 +98,12 @@ internal static class Scenario
                 await Task.Delay(due - clock.Elapsed);
             }
 
-            await target.PublishAsync(Next());
+            await PublishNextAsync();
         }
 
-        var expected = burstTarget + pacedMessages;
+        var expected = burstTarget + pacedPerIdentity;
         await Waiting.UntilAsync(() => clients.All(c => c.Received >= expected), TimeSpan.FromSeconds(30));
-        var cpuPerDeliveryUs = CpuSince(cpu) * 1000 / ((double)pacedMessages * options.Devices);
+        var cpuPerDeliveryUs = CpuSince(cpu) * 1000 / ((double)pacedPerIdentity * options.Devices);
         var lost = clients.Sum(c => Math.Max(0, expected - c.Received));
         var (duplicated, outOfOrder) = (clients.Sum(c => (long)c.Duplicates), clients.Sum(c => (long)c.OutOfOrder));
         foreach (var client in clients)

@@ -50,7 +50,7 @@ public static class StalledCommand
         for (var seq = 1; seq <= messages; seq++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            await target.PublishAsync(new NotificationEnvelope
+            await target.PublishAsync(0, new NotificationEnvelope
             {
                 Id = Guid.NewGuid(), Seq = seq, Type = NotificationTypes.FileAdded, TenantId = Guid.Empty, At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Data = data,
             });

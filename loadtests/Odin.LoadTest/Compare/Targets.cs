@@ -32,12 +32,12 @@ internal sealed class RawTarget(IConnectionMultiplexer redis) : BenchTarget
     public override async Task<BenchClient> ConnectAsync(int device, bool messagePack)
     {
         var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{Port}/ws"), CancellationToken.None);
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{Port}/ws?group={IdentityOf(device)}"), CancellationToken.None);
         return new RawClient(socket);
     }
 
-    public override Task PublishAsync(NotificationEnvelope envelope) =>
-        redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RawFanoutServer.Channel), NotificationWire.Write(envelope));
+    public override Task PublishAsync(int identity, NotificationEnvelope envelope) =>
+        redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RawFanoutServer.Channel(identity)), NotificationWire.Write(envelope));
 
     private sealed class RawClient : BenchClient
     {
@@ -87,7 +87,6 @@ internal sealed class RawTarget(IConnectionMultiplexer redis) : BenchTarget
 /// <summary>(b) What a user would otherwise pick: a SignalR hub with the Redis backplane and default settings.</summary>
 internal sealed class PlainSignalRTarget : BenchTarget
 {
-    public const string Group = "d:bench";
     private readonly ServiceProvider _publisher;
 
     public PlainSignalRTarget(string redis)
@@ -113,14 +112,17 @@ internal sealed class PlainSignalRTarget : BenchTarget
         var connection = DeviceConnection.Build($"http://127.0.0.1:{Port}/hubs/bench", () => Task.FromResult<string?>(null), messagePack);
         var client = new HubClient(connection);
         await connection.StartAsync();
-        await connection.InvokeAsync(nameof(BenchHub.Subscribe), Group);
+        await connection.InvokeAsync(nameof(BenchHub.Subscribe), Group(IdentityOf(device)));
         return client;
     }
 
-    public override Task PublishAsync(NotificationEnvelope envelope) =>
-        _publisher.GetRequiredService<IHubContext<BenchHub>>().Clients.Group(Group).SendAsync(nameof(IDeviceClient.Notification), envelope);
+    /// <summary>An identity's group: what a plain SignalR app would use for one identity's devices.</summary>
+    private static string Group(int identity) => $"d:bench:{identity}";
 
-    public override Task<StalledClient> ConnectStalledAsync() => StalledClient.ConnectAsync(new Uri($"{BaseUrl}/hubs/bench"), null, $"[\"{Group}\"]");
+    public override Task PublishAsync(int identity, NotificationEnvelope envelope) =>
+        _publisher.GetRequiredService<IHubContext<BenchHub>>().Clients.Group(Group(identity)).SendAsync(nameof(IDeviceClient.Notification), envelope);
+
+    public override Task<StalledClient> ConnectStalledAsync() => StalledClient.ConnectAsync(new Uri($"{BaseUrl}/hubs/bench"), null, $"[\"{Group(0)}\"]");
 
     public override async ValueTask DisposeAsync()
     {
@@ -138,6 +140,7 @@ internal sealed class OdinGatewayTarget : BenchTarget
     private readonly DeviceTokenIssuer _issuer;
     private readonly bool _history;
     private string[] _tokens = [];
+    private Guid[] _tenants;
 
     /// <param name="history">Append each notification to its identity's history as it is published (Odin's default).</param>
     public OdinGatewayTarget(IConnectionMultiplexer redis, bool history = true)
@@ -150,18 +153,19 @@ internal sealed class OdinGatewayTarget : BenchTarget
         var key = SigningKey.Load(Path.Combine(_folder, "key.pem"), createIfMissing: true);
         _issuer = new DeviceTokenIssuer(key, new GeneratedTenantDeviceKeys(), Options.Create(new AuthOptions()), TimeProvider.System);
         Tenant = Guid.NewGuid();
+        _tenants = [Tenant];
         Drive = Guid.NewGuid();
     }
 
     private OdinGatewayTarget(OdinGatewayTarget first)
     {
-        (_folder, _ownsFolder, _bus, _issuer, _history, _tokens) = (first._folder, false, first._bus, first._issuer, first._history, first._tokens);
+        (_folder, _ownsFolder, _bus, _issuer, _history, _tokens, _tenants) = (first._folder, false, first._bus, first._issuer, first._history, first._tokens, first._tenants);
         (Tenant, Drive, Environment, GatewayDll) = (first.Tenant, first.Drive, first.Environment, first.GatewayDll);
     }
 
     /// <summary>
-    /// A new identity per target: every round numbers its notifications from 1 on one Redis, whose history
-    /// outlives the round.
+    /// The first identity, new per target: every round numbers its notifications from 1 on one Redis, whose history
+    /// outlives the round. <see cref="Prepare"/> makes the others of the many-identities shape.
     /// </summary>
     public Guid Tenant { get; }
 
@@ -187,7 +191,7 @@ internal sealed class OdinGatewayTarget : BenchTarget
         start.Environment["Odin__Redis__Configuration"] = redisConfiguration;
         start.Environment["Odin__Redis__ChannelPrefix"] = BenchChannelPrefix;
         start.Environment["Odin__Auth__PublicKeyPath"] = Path.Combine(_folder, "key.pub.pem");
-        // One benchmark tenant holds every connection.
+        // One benchmark tenant may hold every connection.
         start.Environment["Odin__Gateway__MaxConnectionsPerTenant"] = "1000000";
         // ...so presence events are off: each connect would reach every other benchmark device (see GatewayOptions).
         start.Environment["Odin__Gateway__PresenceEvents"] = "false";
@@ -198,9 +202,12 @@ internal sealed class OdinGatewayTarget : BenchTarget
         start.Environment["Logging__LogLevel__Default"] = "Warning";
     }
 
-    public override void Prepare(int devices) =>
-        _tokens = [.. Enumerable.Range(0, devices).Select(_ => _issuer.IssueAsync(new DeviceIdentity(
-            Tenant, "bench.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission> { [Drive] = DrivePermission.Read })).GetAwaiter().GetResult().Token)];
+    public override void Prepare(int devices, int identities = 1)
+    {
+        base.Prepare(devices, identities);
+        _tenants = [Tenant, .. Enumerable.Range(1, identities - 1).Select(_ => Guid.NewGuid())];
+        _tokens = [.. Enumerable.Range(0, devices).Select(device => TokenFor(_tenants[IdentityOf(device)]))];
+    }
 
     public string HubUrl => $"{BaseUrl}/hubs/device";
 
@@ -225,8 +232,8 @@ internal sealed class OdinGatewayTarget : BenchTarget
 
     public override Task<StalledClient> ConnectStalledAsync() => StalledClient.ConnectAsync(new Uri(HubUrl), TokenFor(Tenant), $$"""[{"driveIds":["{{Drive}}"]}]""");
 
-    public override Task PublishAsync(NotificationEnvelope envelope) =>
-        _bus.PublishAsync(envelope with { TenantId = Tenant, DriveId = Drive });
+    public override Task PublishAsync(int identity, NotificationEnvelope envelope) =>
+        _bus.PublishAsync(envelope with { TenantId = _tenants[identity], DriveId = Drive });
 
     public override async ValueTask DisposeAsync()
     {

@@ -94,7 +94,7 @@ public static class ResumeCommand
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
                 var seq = next();
-                await target.PublishAsync(new NotificationEnvelope
+                await target.PublishAsync(0, new NotificationEnvelope
                 {
                     Id = Guid.NewGuid(), Seq = seq, Type = NotificationTypes.FileModified, TenantId = Guid.Empty, DriveId = Guid.Empty,
                     FileId = Guid.NewGuid(), VersionTag = "0123456789abcdef0123456789abcdef", At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
