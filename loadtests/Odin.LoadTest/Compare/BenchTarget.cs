@@ -16,11 +16,19 @@ internal abstract class BenchTarget : IAsyncDisposable
 
     protected string BaseUrl => $"http://127.0.0.1:{Port}";
 
+    /// <summary>More environment for the server process (<c>compare --server-env</c>, <c>--gateway-env</c>), to price a setting.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Starts the server and waits until it reports ready.</summary>
     public async Task StartAsync(string redis)
     {
         var start = new ProcessStartInfo("dotnet");
         Configure(start, redis);
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
+
         _process = await ServerProcess.StartAsync(start, Name, BaseUrl);
     }
 

@@ -14,7 +14,7 @@ namespace Odin.LoadTest.Compare;
 public static class CompareCommand
 {
     public const string Usage =
-        "compare [--devices 1000] [--identities 1] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--history on|both] [--gateway-env NAME=VALUE]... [--out compare.json]";
+        "compare [--devices 1000] [--identities 1] [--waves 2] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--history on|both] [--server-env NAME=VALUE]... [--gateway-env NAME=VALUE]... [--out compare.json]";
 
     // NaN stands for "not measured" (no gateway PIDs given, no latency recorded).
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -28,7 +28,8 @@ public static class CompareCommand
             PacedSeconds: int.Parse(args.Optional("seconds", "10"), CultureInfo.InvariantCulture),
             MessagePack: args.Optional("protocol", "json") == "msgpack",
             ConnectConcurrency: 64,
-            Identities: int.Parse(args.Optional("identities", "1"), CultureInfo.InvariantCulture));
+            Identities: int.Parse(args.Optional("identities", "1"), CultureInfo.InvariantCulture),
+            Waves: Math.Max(2, int.Parse(args.Optional("waves", "2"), CultureInfo.InvariantCulture)));
         if (options.Identities < 1 || options.Devices % options.Identities != 0)
         {
             Console.Error.WriteLine($"--identities must be at least 1 and divide --devices ({options.Devices}) evenly: every identity holds as many devices.");
@@ -39,9 +40,14 @@ public static class CompareCommand
         var output = args.Optional("out", "compare.json");
         // "both": the Odin gateway once with its notification history and once without, to price the history.
         var historyBoth = args.Optional("history", "on") == "both";
-        // Settings for the Odin gateway process only (e.g. DOTNET_gcServer=0), to price them against the same baselines.
-        var gatewayEnvironment = args.All("gateway-env").Select(pair => pair.Split('=', 2)).ToDictionary(
-            pair => pair[0], pair => pair.Length == 2 ? pair[1] : throw new ArgumentException($"--gateway-env {pair[0]}: expected NAME=VALUE."));
+        // Settings for every server (--server-env, e.g. a runtime setting priced on all alike) and for the Odin gateway
+        // only (--gateway-env, e.g. DOTNET_gcServer=0 against the same baselines; it wins over --server-env).
+        var serverEnvironment = Environment(args, "server-env");
+        var gatewayEnvironment = new Dictionary<string, string>(serverEnvironment);
+        foreach (var (name, value) in Environment(args, "gateway-env"))
+        {
+            gatewayEnvironment[name] = value;
+        }
 
         await using var redis = await LocalRedis.StartAsync();
         using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
@@ -51,8 +57,8 @@ public static class CompareCommand
         {
             var targets = new List<Func<BenchTarget>>
             {
-                () => new RawTarget(multiplexer),
-                () => new PlainSignalRTarget(redis.Configuration),
+                () => new RawTarget(multiplexer) { Environment = serverEnvironment },
+                () => new PlainSignalRTarget(redis.Configuration) { Environment = serverEnvironment },
                 () => new OdinGatewayTarget(multiplexer) { Environment = gatewayEnvironment },
             };
             if (historyBoth)
@@ -69,11 +75,15 @@ public static class CompareCommand
             }
         }
 
-        var table = Report.Table(results, options);
         Console.WriteLine();
-        Console.WriteLine(table);
+        Console.WriteLine(Report.Rounds(results, results.Count / rounds));
+        Console.WriteLine(Report.Table(results, options));
         await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new { options, results }, Indented), cancellationToken);
         Console.WriteLine($"written: {output}");
         return results.All(r => r.Lost == 0 && r.Duplicated == 0 && r.OutOfOrder == 0) ? 0 : 1;
     }
+
+    private static Dictionary<string, string> Environment(Arguments args, string option) =>
+        args.All(option).Select(pair => pair.Split('=', 2)).ToDictionary(
+            pair => pair[0], pair => pair.Length == 2 ? pair[1] : throw new ArgumentException($"--{option} {pair[0]}: expected NAME=VALUE."));
 }

@@ -14,7 +14,7 @@ internal static class Report
         {
             ("devices connected", r => r.Connected, "F0"),
             ("server CPU per connect, ms (first wave)", r => r.CpuPerConnectMs, "F2"),
-            ("server CPU per connect, ms (again, warm server)", r => r.WarmCpuPerConnectMs, "F2"),
+            ($"server CPU per connect, ms (wave {options.Waves}, warm server)", r => r.WarmCpuPerConnectMs, "F2"),
             ("server CPU per delivery, µs (paced phase)", r => r.CpuPerDeliveryUs, "F1"),
             ("connects per second (wall clock: shown, not a target)", r => r.ConnectsPerSecond, "F0"),
             ("connects per second, again (wall clock)", r => r.WarmConnectsPerSecond, "F0"),
@@ -37,6 +37,22 @@ internal static class Report
             var medians = order.Select(t => byTarget.TryGetValue(t, out var list) ? Statistics.Median(list.Select(value)) : double.NaN).ToArray();
             var ratio = medians[1] == 0 ? double.NaN : medians[2] / medians[1];
             text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {Format(medians[0], format)} | {Format(medians[1], format)} | {Format(medians[2], format)} | {Format(ratio, "F2")} |");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Each round's per-operation figures, so the spread behind a median is on the page too.</summary>
+    public static string Rounds(IReadOnlyList<TargetResult> results, int targetsPerRound)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| round | target | CPU per connect, ms (first / warm) | CPU per delivery, µs | idle KiB per connection | p99 ms |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|");
+        for (var i = 0; i < results.Count; i++)
+        {
+            var r = results[i];
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {(i / targetsPerRound) + 1} | {r.Target} | {r.CpuPerConnectMs:F2} / {r.WarmCpuPerConnectMs:F2} | {r.CpuPerDeliveryUs:F1} | {r.IdleKiBPerConnection:F1} | {r.P99Ms:F1} |");
         }
 
         return text.ToString();

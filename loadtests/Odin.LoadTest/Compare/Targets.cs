@@ -174,9 +174,6 @@ internal sealed class OdinGatewayTarget : BenchTarget
     /// <summary>The gateway build to run (another commit's, to compare with); this repository's by default.</summary>
     public string? GatewayDll { get; init; }
 
-    /// <summary>More environment for the gateway process (<c>compare --gateway-env NAME=VALUE</c>), to price a setting.</summary>
-    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
-
     /// <summary>A second gateway of the same installation: it trusts the same key, so the same devices can move to it.</summary>
     public OdinGatewayTarget Twin() => new(this);
 
@@ -195,10 +192,6 @@ internal sealed class OdinGatewayTarget : BenchTarget
         start.Environment["Odin__Gateway__MaxConnectionsPerTenant"] = "1000000";
         // ...so presence events are off: each connect would reach every other benchmark device (see GatewayOptions).
         start.Environment["Odin__Gateway__PresenceEvents"] = "false";
-        foreach (var (name, value) in Environment)
-        {
-            start.Environment[name] = value;
-        }
         start.Environment["Logging__LogLevel__Default"] = "Warning";
     }
 
