@@ -38,7 +38,8 @@ public static class GatewayComposition
             .RequireClaim(DeviceTokenClaims.TenantId));
         services.AddSingleton<LocalConnections>();
         services.AddSingleton<SlowConsumers>();
-        services.AddSingleton<HubLifetimeManager<DeviceHub>, DeviceLifetimeManager>();
+        services.AddSingleton<DeviceLifetimeManager>();
+        services.AddSingleton<HubLifetimeManager<DeviceHub>>(sp => sp.GetRequiredService<DeviceLifetimeManager>());
         services.AddSingleton<GatewayMetrics>();
         services.AddInstrumentsAtStart<GatewayMetrics>();
         services.AddSingleton<ConnectionRefusal>();

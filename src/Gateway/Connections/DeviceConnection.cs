@@ -5,10 +5,9 @@ using Odin.Shared.Realtime;
 
 namespace Odin.Gateway.Connections;
 
-/// <summary>What the gateway remembers about one device connection, kept in <see cref="HubCallerContext.Items"/>.</summary>
+/// <summary>What the gateway remembers about one device connection, held in <see cref="LocalConnections"/> by its id.</summary>
 internal sealed class DeviceConnection(HubConnectionContext context, DeviceIdentity identity, IdentityStream stream, CallBudget budget, SlowConsumers slowConsumers)
 {
-    private const string ItemKey = "odin.device";
     private readonly HashSet<Guid> _subscriptions = [];
     private readonly TaskCompletionSource _gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _live;
@@ -68,14 +67,6 @@ internal sealed class DeviceConnection(HubConnectionContext context, DeviceIdent
             }
         }
     }
-
-    public static DeviceConnection? Find(HubCallerContext context) =>
-        context.Items.TryGetValue(ItemKey, out var value) ? value as DeviceConnection : null;
-
-    public static DeviceConnection Of(HubCallerContext context) =>
-        Find(context) ?? throw new HubException("The connection is not authenticated as a device.");
-
-    public void AttachTo(HubCallerContext context) => context.Items[ItemKey] = this;
 
     public void Abort() => context.Abort();
 

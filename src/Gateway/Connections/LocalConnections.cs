@@ -4,12 +4,19 @@ using Odin.Shared.Realtime;
 namespace Odin.Gateway.Connections;
 
 /// <summary>
-/// The device connections this gateway instance holds: by device (what revocation closes), by identity (what
-/// the limits count and presence reaches) and by group (<see cref="HubGroups"/>: whom a notification reaches).
+/// The device connections this gateway instance holds: by connection id (what a hub call finds), by device (what
+/// revocation closes), by identity (what the limits count and presence reaches) and by group (<see cref="HubGroups"/>:
+/// whom a notification reaches).
 /// </summary>
+/// <remarks>
+/// A device rarely holds more than one connection (at most <c>MaxConnectionsPerDevice</c>), so its connections are a
+/// small array replaced on change rather than a dictionary of their own: with one device per connection, that
+/// dictionary was half a kilobyte of every connection's memory.
+/// </remarks>
 internal sealed class LocalConnections
 {
-    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, DeviceConnection>> _byDevice = new();
+    private readonly ConcurrentDictionary<string, DeviceConnection> _byConnection = new();
+    private readonly ConcurrentDictionary<Guid, DeviceConnection[]> _byDevice = new();
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, DeviceConnection>> _byTenant = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DeviceConnection>> _groups = new();
     private readonly Lock _sets = new(); // adding to a set and dropping it once empty must not interleave
@@ -47,7 +54,10 @@ internal sealed class LocalConnections
         }
     }
 
-    public int CountForDevice(Guid deviceId) => _byDevice.TryGetValue(deviceId, out var c) ? c.Count : 0;
+    public int CountForDevice(Guid deviceId) => _byDevice.TryGetValue(deviceId, out var c) ? c.Length : 0;
+
+    /// <summary>The connection with this id, if it is a device connection held here.</summary>
+    public DeviceConnection? Find(string connectionId) => _byConnection.GetValueOrDefault(connectionId);
 
     /// <summary>Whether any connection of the identity is held here: for the fan-out, which must not count them (a count locks the set).</summary>
     public bool HoldsDevicesOf(Guid tenantId) => _byTenant.TryGetValue(tenantId, out var c) && !c.IsEmpty;
@@ -56,7 +66,13 @@ internal sealed class LocalConnections
 
     public void Add(DeviceConnection connection)
     {
-        Put(_byDevice, connection.Identity.DeviceId, connection);
+        lock (_sets)
+        {
+            _byConnection[connection.ConnectionId] = connection;
+            var device = connection.Identity.DeviceId;
+            _byDevice[device] = _byDevice.TryGetValue(device, out var others) ? [.. others, connection] : [connection];
+        }
+
         Put(_byTenant, connection.Identity.TenantId, connection);
         Interlocked.Increment(ref _count);
     }
@@ -64,17 +80,33 @@ internal sealed class LocalConnections
     public void Remove(DeviceConnection connection)
     {
         Take(_byTenant, connection.Identity.TenantId, connection);
-        if (Take(_byDevice, connection.Identity.DeviceId, connection))
+        lock (_sets)
         {
-            Interlocked.Decrement(ref _count);
+            if (!_byConnection.TryRemove(connection.ConnectionId, out _))
+            {
+                return;
+            }
+
+            var device = connection.Identity.DeviceId;
+            var left = _byDevice.TryGetValue(device, out var all) ? Array.FindAll(all, c => c != connection) : [];
+            if (left.Length == 0)
+            {
+                _byDevice.TryRemove(device, out _);
+            }
+            else
+            {
+                _byDevice[device] = left;
+            }
         }
+
+        Interlocked.Decrement(ref _count);
     }
 
     /// <summary>Every connection held here (a snapshot).</summary>
-    public IReadOnlyList<DeviceConnection> All => [.. _byDevice.Values.SelectMany(d => d.Values)];
+    public IReadOnlyList<DeviceConnection> All => [.. _byConnection.Values];
 
     /// <summary>Closes every connection of a device held here; returns how many.</summary>
-    public int Abort(Guid deviceId) => Abort(Live(_byDevice, deviceId));
+    public int Abort(Guid deviceId) => Abort(_byDevice.GetValueOrDefault(deviceId, []));
 
     /// <summary>Closes every connection of an identity's devices held here; returns how many.</summary>
     public int AbortTenant(Guid tenantId) => Abort(Live(_byTenant, tenantId));

@@ -6,11 +6,11 @@ using Odin.Shared.Realtime;
 namespace Odin.Gateway.Hub;
 
 /// <summary>Every hub call spends from its connection's <see cref="CallBudget"/>; a flooding connection is told why and closed.</summary>
-internal sealed class CallBudgetFilter(IOptions<GatewayOptions> options, ConnectionRefusal refusal) : IHubFilter
+internal sealed class CallBudgetFilter(IOptions<GatewayOptions> options, LocalConnections connections, ConnectionRefusal refusal) : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        if (DeviceConnection.Find(invocationContext.Context) is { } connection && !connection.Budget.TrySpend())
+        if (connections.Find(invocationContext.Context.ConnectionId) is { } connection && !connection.Budget.TrySpend())
         {
             var caller = ((Hub<IDeviceClient>)invocationContext.Hub).Clients.Caller;
             await refusal.RefuseAsync(caller, invocationContext.Context, $"More than {options.Value.HubCallsPerSecond} calls per second.");

@@ -13,6 +13,7 @@ namespace Odin.Gateway.Hub;
 internal sealed partial class DeviceHubBehavior(
     IOptions<GatewayOptions> options,
     LocalConnections connections,
+    DeviceLifetimeManager arriving,
     SlowConsumers slowConsumers,
     IdentityStreams streams,
     INotificationHistory history,
@@ -61,8 +62,7 @@ internal sealed partial class DeviceHubBehavior(
         }
 
         var budget = new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time);
-        var connection = new DeviceConnection(DeviceLifetimeManager.Of(hub.Context), identity, streams.Acquire(identity.TenantId), budget, slowConsumers);
-        connection.AttachTo(hub.Context);
+        var connection = new DeviceConnection(arriving.Take(hub.Context.ConnectionId), identity, streams.Acquire(identity.TenantId), budget, slowConsumers);
         connections.Add(connection);
         // Not awaited: presence is best effort and the device need not wait for it; its disconnect waits instead.
         connection.PresenceRecorded = presence.ConnectedAsync(connection);
@@ -70,7 +70,7 @@ internal sealed partial class DeviceHubBehavior(
 
     public async Task OnDisconnectedAsync(Hub<IDeviceClient> hub, Exception? exception)
     {
-        if (DeviceConnection.Find(hub.Context) is { } connection)
+        if (connections.Find(hub.Context.ConnectionId) is { } connection)
         {
             var tenant = connection.Identity.TenantId;
             if (connection.IsLive)
@@ -94,7 +94,7 @@ internal sealed partial class DeviceHubBehavior(
     public async Task<SubscribeResult> SubscribeAsync(Hub<IDeviceClient> hub, SubscribeRequest request)
     {
         // The request's shape and ranges were checked as it was read (ExplainingHubProtocol).
-        var connection = DeviceConnection.Of(hub.Context);
+        var connection = Of(hub.Context);
         var (tenant, stream) = (connection.Identity.TenantId, connection.Stream);
         if (request.ResumeFrom is not { } resumeFrom)
         {
@@ -178,7 +178,7 @@ internal sealed partial class DeviceHubBehavior(
 
     public Task UnsubscribeAsync(Hub<IDeviceClient> hub, Guid[] driveIds)
     {
-        var connection = DeviceConnection.Of(hub.Context); // driveIds was checked as it was read (ExplainingHubProtocol)
+        var connection = Of(hub.Context); // driveIds was checked as it was read (ExplainingHubProtocol)
         foreach (var driveId in driveIds)
         {
             if (connection.Unsubscribe(driveId))
@@ -189,6 +189,9 @@ internal sealed partial class DeviceHubBehavior(
 
         return Task.CompletedTask;
     }
+
+    private DeviceConnection Of(HubCallerContext context) =>
+        connections.Find(context.ConnectionId) ?? throw new HubException("The connection is not authenticated as a device.");
 
     public Task<long> PingAsync(Hub<IDeviceClient> hub) => Task.FromResult(time.GetUtcNow().ToUnixTimeMilliseconds());
 

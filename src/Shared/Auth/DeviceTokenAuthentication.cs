@@ -21,6 +21,9 @@ public static class DeviceTokenAuthentication
         services.AddAuthentication(Scheme).AddJwtBearer(Scheme, options =>
         {
             options.MapInboundClaims = false;
+            // A hub connection keeps its request, and so its authentication result, for as long as it lives: JwtBearer's
+            // default (true) kept a copy of every device's token (2 KiB) in that result, and nothing here reads it back.
+            options.SaveToken = false;
             options.Events = new JwtBearerEvents
             {
                 // The Authorization header wins; the query parameter is accepted only on hub paths.
@@ -35,11 +38,16 @@ public static class DeviceTokenAuthentication
 
                     return Task.CompletedTask;
                 },
-                // A hub connection keeps its principal for as long as it lives: keep only the device's claims,
-                // not the parsed token behind the handler's identity.
+                // A hub connection keeps its principal for as long as it lives: keep only the device's claims, not the
+                // parsed token behind the handler's identity, and drop the header that carried the (verified) token.
                 OnTokenValidated = context =>
                 {
                     context.Principal = SlimPrincipal(context.Principal!);
+                    if (context.HttpContext.Request.Path.StartsWithSegments(hubPathPrefix))
+                    {
+                        context.HttpContext.Request.Headers.Authorization = default;
+                    }
+
                     return Task.CompletedTask;
                 },
             };
