@@ -23,21 +23,32 @@ public static class ResumeCommand
         var perSecond = double.Parse(args.Optional("rate", "2"), CultureInfo.InvariantCulture);
         var jitter = TimeSpan.FromMilliseconds(int.Parse(args.Optional("jitter-ms", "0"), CultureInfo.InvariantCulture));
         var messagePack = args.Optional("protocol", "json") == "msgpack";
+        // Thousands of devices coming back at once queue thousands of continuations in this one process: without
+        // threads at hand, the thread pool grows one thread at a time and the driver (its publisher's Redis calls
+        // timed out at 15 000 devices) rather than the gateway becomes what is measured.
+        ThreadPool.GetMinThreads(out var workers, out var completions);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), completions);
 
         await using var redis = await LocalRedis.StartAsync();
-        using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        // The publisher shares two cores with thousands of reconnecting devices: its answers can wait longer than 5 s.
+        using var multiplexer = await ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},asyncTimeout=60000");
         await using var first = new OdinGatewayTarget(multiplexer);
         first.Prepare(count);
         await using var second = first.Twin();
         await Task.WhenAll(first.StartAsync(redis.Configuration), second.StartAsync(redis.Configuration));
 
         var devices = Enumerable.Range(0, count).Select(i => new ResumingDevice(first.Token(i), first.Drive, messagePack)).ToArray();
+        // The gateway's own figures at this size: CPU per connect (/proc, utime + stime) and resident memory per connection.
+        var (rssBefore, cpuBefore) = (ProcessMemory.Rss(first.ProcessId), ProcessCpu.Time(first.ProcessId));
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
             async (device, _) => await device.ConnectAsync(first.HubUrl));
 
         var connectTime = clock.Elapsed;
+        var cpuPerConnectMs = (ProcessCpu.Time(first.ProcessId) - cpuBefore).TotalMilliseconds / count;
         Console.WriteLine($"{count} devices connected to gateway 1 in {connectTime.TotalSeconds:F2} s ({count / connectTime.TotalSeconds:F0}/s)");
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // settled, as compare measures idle memory
+        var kibPerConnection = (ProcessMemory.Rss(first.ProcessId) - rssBefore) / 1024.0 / count;
 
         using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var published = 0L;
@@ -50,12 +61,15 @@ public static class ResumeCommand
             device.MoveOnClose(second.HubUrl, sinceKill, jitter);
         }
 
+        var (secondCpu, driverCpu) = (ProcessCpu.Time(second.ProcessId), ProcessCpu.Time(Environment.ProcessId));
         sinceKill.Start();
         first.Kill();
         Console.WriteLine($"gateway 1 killed at seq {Interlocked.Read(ref published)}");
         await Waiting.UntilAsync(() => devices.All(d => d.ResumedAfter is not null), TimeSpan.FromMinutes(3));
         var resumed = devices.Where(d => d.ResumedAfter is not null).Select(d => d.ResumedAfter!.Value.TotalMilliseconds).Order().ToArray();
         var allResumed = resumed.Length == count ? TimeSpan.FromMilliseconds(resumed[^1]) : (TimeSpan?)null;
+        var cpuPerResumeMs = (ProcessCpu.Time(second.ProcessId) - secondCpu).TotalMilliseconds / count;
+        var driverCpuPerResumeMs = (ProcessCpu.Time(Environment.ProcessId) - driverCpu).TotalMilliseconds / count;
 
         // Keep publishing a little, stop, and let every device catch up.
         var atResume = Interlocked.Read(ref published);
@@ -69,6 +83,8 @@ public static class ResumeCommand
         Console.WriteLine($"| {count} devices, {(messagePack ? "MessagePack" : "JSON")}, {perSecond}/s published | value |");
         Console.WriteLine("|---|---:|");
         Console.WriteLine($"| connect + subscribe, all devices (baseline) | {connectTime.TotalSeconds:F2} s |");
+        Console.WriteLine($"| gateway 1: CPU per connect / resident KiB per connection | {cpuPerConnectMs:F2} ms / {kibPerConnection:F1} KiB |");
+        Console.WriteLine($"| gateway 2: CPU per resume (storm); the driver's, on the same cores | {cpuPerResumeMs:F2} ms; {driverCpuPerResumeMs:F2} ms |");
         Console.WriteLine($"| kill → every device reconnected and resumed | {(allResumed is { } t ? $"{t.TotalSeconds:F2} s" : $"{resumed.Length} of {count} only")} |");
         Console.WriteLine($"| resume / connect | {(allResumed is { } r ? $"{r / connectTime:F2}" : "—")} |");
         Console.WriteLine($"| per device p50 / p99 | {Percentile(resumed, 50):F0} / {Percentile(resumed, 99):F0} ms |");
