@@ -43,6 +43,32 @@ public sealed class GatewayLimitTests
     }
 
     [Fact]
+    public async Task A_device_that_closed_a_connection_may_open_another_within_its_limit()
+    {
+        await using var gateway = await StandaloneGateway.StartAsync(Limits(("MaxConnectionsPerDevice", "2")));
+        var (token, _) = gateway.Token([Guid.NewGuid()]);
+        await using var first = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, token, messagePack: false);
+        var second = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, token, messagePack: false);
+        await second.DisposeAsync();
+
+        // The gateway lets go of the closed connection (its OnDisconnected may run just after the client's close returns;
+        // until then a new one is refused with Reconnect and closed, which the ping then fails on).
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var third = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, token, messagePack: true);
+            try
+            {
+                return await third.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)) > 0;
+            }
+            catch (Exception ex) when (ex is HubException or InvalidOperationException or OperationCanceledException or IOException)
+            {
+                return false;
+            }
+        }, "a third connection of the device to be admitted once the second closed");
+        Assert.InRange(await first.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)), 1, long.MaxValue);
+    }
+
+    [Fact]
     public async Task A_tenant_over_its_connection_limit_is_refused_and_other_tenants_are_not()
     {
         await using var gateway = await StandaloneGateway.StartAsync(Limits(("MaxConnectionsPerTenant", "1")));
