@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.LoadTest;
 
@@ -36,7 +36,7 @@ public static class ListenCommand
         try
         {
             await connection.StartAsync(cancellationToken);
-            result = await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = drives }, cancellationToken);
+            result = await connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = drives }, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or System.Net.WebSockets.WebSocketException or HubException or IOException)
         {

@@ -8,7 +8,7 @@ using Odin.Gateway.Identities;
 using Odin.Shared;
 using Odin.Shared.Auth;
 using Odin.Shared.Observability;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Shared.Redis;
 
 namespace Odin.Gateway;
@@ -43,7 +43,7 @@ public static class GatewayComposition
         services.AddSingleton<GatewayMetrics>();
         services.AddInstrumentsAtStart<GatewayMetrics>();
         services.AddSingleton<ConnectionRefusal>();
-        services.AddSingleton<IDeviceHubBehavior, DeviceHubBehavior>();
+        services.AddSingleton<DeviceHubBehavior>();
         services.AddSingleton<IUserIdProvider, DeviceUserIdProvider>();
         services.AddHostedService<RevocationListener>();
         services.AddSingleton<IdentityStreams>();

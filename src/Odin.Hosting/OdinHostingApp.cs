@@ -23,7 +23,7 @@ using Odin.Hosting.Tenants;
 using Odin.Shared;
 using Odin.Shared.Auth;
 using Odin.Shared.Observability;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Shared.Redis;
 
 namespace Odin.Hosting;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.SignalR.Client;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 
 namespace Odin.Cluster.Tests;

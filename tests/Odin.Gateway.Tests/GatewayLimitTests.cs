@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 
 namespace Odin.Gateway.Tests;
@@ -38,8 +38,8 @@ public sealed class GatewayLimitTests
         Assert.Contains("already holds 2 connections", reason);
         await closed;
 
-        Assert.InRange(await first.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)), 1, long.MaxValue);
-        Assert.InRange(await second.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)), 1, long.MaxValue);
+        Assert.InRange(await first.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
+        Assert.InRange(await second.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
     }
 
     [Fact]
@@ -58,14 +58,14 @@ public sealed class GatewayLimitTests
             await using var third = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, token, messagePack: true);
             try
             {
-                return await third.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)) > 0;
+                return await third.Connection.InvokeAsync<long>(DeviceHubMethods.Ping) > 0;
             }
             catch (Exception ex) when (ex is HubException or InvalidOperationException or OperationCanceledException or IOException)
             {
                 return false;
             }
         }, "a third connection of the device to be admitted once the second closed");
-        Assert.InRange(await first.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)), 1, long.MaxValue);
+        Assert.InRange(await first.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class GatewayLimitTests
         await closed;
 
         await using var other = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([]).Token, messagePack: false);
-        Assert.InRange(await other.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)), 1, long.MaxValue);
+        Assert.InRange(await other.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
     }
 
     [Fact]
@@ -96,13 +96,13 @@ public sealed class GatewayLimitTests
         {
             for (var i = 0; i < 50; i++)
             {
-                await flooder.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping));
+                await flooder.Connection.InvokeAsync<long>(DeviceHubMethods.Ping);
             }
         });
         Assert.True(failure is HubException or InvalidOperationException or TaskCanceledException, failure.ToString());
         Assert.Contains("calls per second", await reason.Task.WaitAsync(Eventually.DefaultTimeout));
         await Eventually.TrueAsync(() => flooder.Connection.State == HubConnectionState.Disconnected, "the flooding connection to close");
-        Assert.InRange(await bystander.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)), 1, long.MaxValue);
+        Assert.InRange(await bystander.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
     }
 
     [Theory]
@@ -134,7 +134,7 @@ public sealed class GatewayLimitTests
             }
         }
 
-        Assert.InRange(await bystander.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)), 1, long.MaxValue);
+        Assert.InRange(await bystander.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
     }
 
     [Fact]

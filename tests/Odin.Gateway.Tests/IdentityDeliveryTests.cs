@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Odin.Shared.Notifications;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 
 namespace Odin.Gateway.Tests;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Odin.Gateway.Connections;
 using Odin.LoadTest;
 using Odin.Shared.Notifications;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 
 namespace Odin.Gateway.Tests;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using MessagePack;
 using MessagePack.Resolvers;
 using Odin.Shared.Auth;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Shared.Tests;
 
@@ -65,16 +65,6 @@ public sealed class WireFormatTests
         var back = MessagePackSerializer.Deserialize<SubscribeResult>(MessagePackSerializer.Serialize(result, SignalRMessagePack), SignalRMessagePack);
         Assert.Equal(result.Accepted, back.Accepted);
         Assert.Equal((true, 9L, "e1"), (back.Recovered, back.LastSeq, back.Epoch));
-    }
-
-    [Fact]
-    public void Group_names_separate_tenants_and_drives()
-    {
-        var tenant = Guid.NewGuid();
-        var drive = Guid.NewGuid();
-        Assert.Equal($"t:{tenant}", HubGroups.Tenant(tenant));
-        Assert.Equal($"t:{tenant}:d:{drive}", HubGroups.Drive(tenant, drive));
-        Assert.NotEqual(HubGroups.Drive(tenant, drive), HubGroups.Drive(Guid.NewGuid(), drive));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR.Client;
 using Odin.LoadTest;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Testing;
 
@@ -157,7 +157,7 @@ public sealed class NotificationRecorder : IAsyncDisposable
     public async Task<SubscribeResult> SubscribeAsync(params Guid[] driveIds)
     {
         _subscribed = driveIds;
-        var result = await Connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = driveIds });
+        var result = await Connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = driveIds });
         _epoch = result.Epoch;
         InterlockedMax(ref _cursor, result.LastSeq);
         return result;
@@ -172,7 +172,7 @@ public sealed class NotificationRecorder : IAsyncDisposable
         }
 
         var result = await Connection.InvokeAsync<SubscribeResult>(
-            nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = _subscribed, ResumeFrom = cursor, Epoch = epoch });
+            DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = _subscribed, ResumeFrom = cursor, Epoch = epoch });
         _epoch = result.Epoch;
         InterlockedMax(ref _cursor, Math.Max(cursor, result.Recovered ? 0 : result.LastSeq));
         _resumes.Enqueue(result);

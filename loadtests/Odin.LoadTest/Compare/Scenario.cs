@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.LoadTest.Compare;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using StackExchange.Redis;
 
 namespace Odin.LoadTest.Compare;

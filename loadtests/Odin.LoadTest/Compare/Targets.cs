@@ -10,7 +10,7 @@ using Odin.Baselines;
 using Odin.Hosting.Auth;
 using Odin.Shared.Auth;
 using Odin.Shared.Notifications;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Shared.Redis;
 using StackExchange.Redis;
 
@@ -214,7 +214,7 @@ internal sealed class OdinGatewayTarget : BenchTarget
         var connection = DeviceConnection.Build(HubUrl, () => Task.FromResult<string?>(token), messagePack);
         var client = new HubClient(connection);
         await connection.StartAsync();
-        var result = await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [Drive] });
+        var result = await connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = [Drive] });
         return result.Accepted.Length == 1 ? client : throw new InvalidOperationException("the gateway rejected the benchmark drive");
     }
 

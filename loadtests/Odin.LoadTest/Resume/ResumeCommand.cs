@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Odin.LoadTest.Compare;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using StackExchange.Redis;
 
 namespace Odin.LoadTest.Resume;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.SignalR.Client;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.LoadTest.Resume;
 
@@ -40,7 +40,7 @@ internal sealed class ResumingDevice(string token, Guid drive, bool messagePack)
     {
         _connection = Open(hubUrl);
         await _connection.StartAsync();
-        var result = await _connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [drive] });
+        var result = await _connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = [drive] });
         (_lastSeq, _epoch) = (result.LastSeq, result.Epoch);
     }
 
@@ -58,7 +58,7 @@ internal sealed class ResumingDevice(string token, Guid drive, bool messagePack)
             try
             {
                 await connection.StartAsync();
-                var result = await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe),
+                var result = await connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe,
                     new SubscribeRequest { DriveIds = [drive], ResumeFrom = LastSeq, Epoch = _epoch });
                 (_epoch, Recovered, ResumedAfter, _connection) = (result.Epoch, result.Recovered, clock.Elapsed, connection);
                 return;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Odin.LoadTest.Compare;
 using Odin.Shared.Notifications;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Shared.Redis;
 using StackExchange.Redis;
 

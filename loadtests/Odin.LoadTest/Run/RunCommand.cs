@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.SignalR.Client;
 using Odin.LoadTest.Compare;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.LoadTest.Run;
 
@@ -42,7 +42,7 @@ public static class RunCommand
                 var connection = DeviceConnection.Build(hub, () => Task.FromResult<string?>(accessToken), messagePack, reconnect: true);
                 var client = new HubClient(connection) { OnLatency = histogram.Record };
                 await connection.StartAsync(token);
-                await connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [setup.Drive] }, token);
+                await connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = [setup.Drive] }, token);
                 clients[i] = client;
             });
 

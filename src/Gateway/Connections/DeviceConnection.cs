@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Odin.Gateway.Identities;
 using Odin.Shared.Auth;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Gateway.Connections;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Gateway.Hub;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Gateway.Hub;
 

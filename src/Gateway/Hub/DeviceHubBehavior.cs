@@ -4,7 +4,7 @@ using Odin.Gateway.Connections;
 using Odin.Gateway.Identities;
 using Odin.Shared.Auth;
 using Odin.Shared.Notifications;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Shared.Revocation;
 
 namespace Odin.Gateway.Hub;
@@ -23,7 +23,7 @@ internal sealed partial class DeviceHubBehavior(
     GatewayDrain drain,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
-    ILogger<DeviceHubBehavior> logger) : IDeviceHubBehavior
+    ILogger<DeviceHubBehavior> logger)
 {
     public async Task OnConnectedAsync(Hub<IDeviceClient> hub)
     {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Gateway.Hub;
 

@@ -4,7 +4,7 @@ using System.Runtime.ExceptionServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Gateway.Hub;
 
@@ -44,8 +44,8 @@ internal sealed class ExplainingHubProtocol(IHubProtocol inner) : IHubProtocol
         message = message switch
         {
             InvocationBindingFailureMessage failure => Refuse(failure.InvocationId, failure.Target, Explain(failure.Target)),
-            InvocationMessage { Target: nameof(DeviceHub.Subscribe) } call when OutOfRange(call) is { } reason => Refuse(call.InvocationId, call.Target, reason),
-            InvocationMessage { Target: nameof(DeviceHub.Unsubscribe), Arguments: not [Guid[]] } call => Refuse(call.InvocationId, call.Target, UnsubscribeTakes),
+            InvocationMessage { Target: DeviceHubMethods.Subscribe } call when OutOfRange(call) is { } reason => Refuse(call.InvocationId, call.Target, reason),
+            InvocationMessage { Target: DeviceHubMethods.Unsubscribe, Arguments: not [Guid[]] } call => Refuse(call.InvocationId, call.Target, UnsubscribeTakes),
             _ => message,
         };
         return true;
@@ -53,9 +53,9 @@ internal sealed class ExplainingHubProtocol(IHubProtocol inner) : IHubProtocol
 
     private static string Explain(string target) => target switch
     {
-        nameof(DeviceHub.Subscribe) => SubscribeTakes,
-        nameof(DeviceHub.Unsubscribe) => UnsubscribeTakes,
-        nameof(DeviceHub.Ping) => PingTakes,
+        DeviceHubMethods.Subscribe => SubscribeTakes,
+        DeviceHubMethods.Unsubscribe => UnsubscribeTakes,
+        DeviceHubMethods.Ping => PingTakes,
         _ => $"There is no hub method '{target}': the methods are Subscribe, Unsubscribe and Ping.",
     };
 

@@ -3,7 +3,7 @@ using Odin.Gateway.Connections;
 using Odin.Gateway.Identities;
 using Odin.Shared.Notifications;
 using Odin.Shared.Presence;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Shared.Redis;
 
 namespace Odin.Gateway.Hub;

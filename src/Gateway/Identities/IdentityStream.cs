@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Odin.Gateway.Connections;
 using Odin.Shared.Notifications;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Shared.Redis;
 
 namespace Odin.Gateway.Identities;

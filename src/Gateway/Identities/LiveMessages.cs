@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Gateway.Identities;
 

@@ -5,7 +5,7 @@ using Odin.Hosting.Common;
 using Odin.Hosting.Drives;
 using Odin.Hosting.Edge;
 using Odin.Shared.Auth;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Shared.Revocation;
 
 namespace Odin.Hosting.Devices;
@@ -15,10 +15,6 @@ public sealed record DriveGrant(Guid DriveId, string? Permission);
 public sealed record RegisterDeviceRequest(string? Name, DriveGrant[]? Drives);
 
 public sealed record RegisterDeviceResponse(Guid DeviceId, string DeviceSecret);
-
-public sealed record DeviceTokenRequest(Guid DeviceId, string? DeviceSecret);
-
-public sealed record DeviceTokenResponse(string AccessToken, DateTimeOffset ExpiresAt, string HubUrl);
 
 public sealed record OnlineDevice(Guid DeviceId, int Connections);
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Dapper;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Storage;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Hosting.Files;
 

@@ -1,4 +1,4 @@
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Hosting.Notifications;
 

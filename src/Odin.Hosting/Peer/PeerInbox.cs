@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Odin.Hosting.Files;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Storage;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Hosting.Peer;
 

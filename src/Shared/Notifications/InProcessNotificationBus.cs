@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Shared.Notifications;
 

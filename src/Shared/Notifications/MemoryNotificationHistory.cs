@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Shared.Notifications;
 

@@ -1,4 +1,4 @@
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Shared.Redis;
 using StackExchange.Redis;
 

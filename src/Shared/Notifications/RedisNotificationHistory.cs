@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Shared.Redis;
 using StackExchange.Redis;
 

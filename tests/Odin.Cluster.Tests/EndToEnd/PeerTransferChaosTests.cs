@@ -1,6 +1,6 @@
 using System.Net;
 using Odin.Hosting.Peer;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Odin.Shared.Notifications;
 using Odin.Shared.PubSub;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 
 namespace Odin.Cluster.Tests.Primitives;

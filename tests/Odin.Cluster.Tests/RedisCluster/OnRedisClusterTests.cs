@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Odin.Hosting.Caching;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 
 namespace Odin.Cluster.Tests.RedisCluster;

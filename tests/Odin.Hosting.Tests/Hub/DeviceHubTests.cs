@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Odin.Hosting.Tests.Api;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 
 namespace Odin.Hosting.Tests.Hub;
@@ -59,7 +59,7 @@ public sealed class DeviceHubTests(SingleNodeHost node)
         var result = await device.SubscribeAsync(followed, left, foreign);
         Assert.Equal([followed, left], result.Accepted);
         Assert.Equal([foreign], result.Rejected);
-        await device.Connection.InvokeAsync(nameof(DeviceHub.Unsubscribe), new[] { left });
+        await device.Connection.InvokeAsync(DeviceHubMethods.Unsubscribe, new[] { left });
 
         await tenant.CreateFileAsync(ignored, Guid.NewGuid());
         await tenant.CreateFileAsync(left, Guid.NewGuid());
@@ -116,17 +116,17 @@ public sealed class DeviceHubTests(SingleNodeHost node)
         async Task<string> RefusedAsync(string method, params object?[] args) =>
             (await Assert.ThrowsAsync<HubException>(() => device.Connection.InvokeCoreAsync(method, typeof(object), args))).Message;
 
-        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(nameof(DeviceHub.Subscribe), (SubscribeRequest?)null));
-        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(nameof(DeviceHub.Subscribe)));
-        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(nameof(DeviceHub.Subscribe), new Dictionary<string, object> { ["driveIds"] = NotAGuid }));
-        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(nameof(DeviceHub.Subscribe), "not a request", 42));
-        Assert.Contains("resumeFrom must be 0 or more", await RefusedAsync(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [drive], ResumeFrom = -5 }));
-        Assert.Contains("Unsubscribe takes one argument: an array of drive ids", await RefusedAsync(nameof(DeviceHub.Unsubscribe), (Guid[]?)null));
-        Assert.Contains("Unsubscribe takes one argument: an array of drive ids", await RefusedAsync(nameof(DeviceHub.Unsubscribe), NotAGuid));
-        Assert.Contains("Ping takes no argument", await RefusedAsync(nameof(DeviceHub.Ping), 1));
+        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(DeviceHubMethods.Subscribe, (SubscribeRequest?)null));
+        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(DeviceHubMethods.Subscribe));
+        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(DeviceHubMethods.Subscribe, new Dictionary<string, object> { ["driveIds"] = NotAGuid }));
+        Assert.Contains("Subscribe takes one argument: {driveIds", await RefusedAsync(DeviceHubMethods.Subscribe, "not a request", 42));
+        Assert.Contains("resumeFrom must be 0 or more", await RefusedAsync(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = [drive], ResumeFrom = -5 }));
+        Assert.Contains("Unsubscribe takes one argument: an array of drive ids", await RefusedAsync(DeviceHubMethods.Unsubscribe, (Guid[]?)null));
+        Assert.Contains("Unsubscribe takes one argument: an array of drive ids", await RefusedAsync(DeviceHubMethods.Unsubscribe, NotAGuid));
+        Assert.Contains("Ping takes no argument", await RefusedAsync(DeviceHubMethods.Ping, 1));
         Assert.Contains("There is no hub method 'NoSuchMethod'", await RefusedAsync("NoSuchMethod"));
 
-        Assert.InRange(await device.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)), 1, long.MaxValue);
+        Assert.InRange(await device.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
         Assert.Equal([drive], (await device.SubscribeAsync(drive)).Accepted);
         var file = Guid.NewGuid();
         await tenant.CreateFileAsync(drive, file);
@@ -151,7 +151,7 @@ public sealed class DeviceHubTests(SingleNodeHost node)
 
         // About 40 KiB of drive ids: over the 32 KiB receive limit.
         var huge = new SubscribeRequest { DriveIds = [.. Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid())] };
-        await Assert.ThrowsAnyAsync<Exception>(() => offender.Connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), huge));
+        await Assert.ThrowsAnyAsync<Exception>(() => offender.Connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, huge));
         await closed.Task.WaitAsync(Eventually.DefaultTimeout);
         Assert.Equal(HubConnectionState.Disconnected, offender.Connection.State);
 
@@ -192,7 +192,7 @@ public sealed class DeviceHubTests(SingleNodeHost node)
         var drive = await tenant.CreateDriveAsync("docs");
         await using var device = await ConnectAsync(await tenant.CreateDeviceAsync((drive, "read")), messagePack: false);
 
-        var result = await device.Connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), new SubscribeRequest { DriveIds = [drive], ResumeFrom = 7 });
+        var result = await device.Connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = [drive], ResumeFrom = 7 });
         Assert.False(result.Recovered);
         await Eventually.TrueAsync(() => device.Resyncs.Count == 1, "a Resync message");
     }

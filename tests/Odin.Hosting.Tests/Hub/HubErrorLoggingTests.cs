@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 
 namespace Odin.Hosting.Tests.Hub;
@@ -24,10 +24,10 @@ public sealed class HubErrorLoggingTests
         for (var i = 0; i < 5; i++)
         {
             await Assert.ThrowsAsync<HubException>(() => device.ResumeAsync(-1, "epoch", drive));
-            await Assert.ThrowsAsync<HubException>(() => device.Connection.InvokeAsync<SubscribeResult>(nameof(DeviceHub.Subscribe), (SubscribeRequest?)null));
+            await Assert.ThrowsAsync<HubException>(() => device.Connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, (SubscribeRequest?)null));
         }
 
-        Assert.InRange(await device.Connection.InvokeAsync<long>(nameof(DeviceHub.Ping)), 1, long.MaxValue);
+        Assert.InRange(await device.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
         Assert.DoesNotContain(log.Entries, e => e.Level >= LogLevel.Error || e.Exception is not null);
         Directory.Delete(host.DataFolder, recursive: true);
     }

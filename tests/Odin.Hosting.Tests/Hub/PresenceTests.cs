@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 using static Odin.Hosting.Tests.Api.ApiAssert;
 

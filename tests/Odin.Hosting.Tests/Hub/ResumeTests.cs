@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 using Odin.Testing;
 
 namespace Odin.Hosting.Tests.Hub;

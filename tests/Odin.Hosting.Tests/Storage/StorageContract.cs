@@ -9,7 +9,7 @@ using Odin.Hosting.Notifications;
 using Odin.Hosting.Storage;
 using Odin.Hosting.Tenants;
 using Odin.Shared.Auth;
-using Odin.Shared.Realtime;
+using Odin.Contracts;
 
 namespace Odin.Hosting.Tests.Storage;
 

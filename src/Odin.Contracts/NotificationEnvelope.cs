@@ -1,6 +1,6 @@
 using MessagePack;
 
-namespace Odin.Shared.Realtime;
+namespace Odin.Contracts;
 
 /// <summary>
 /// One notification as a device receives it. Drive events always carry <see cref="DriveId"/>,

@@ -1,4 +1,4 @@
-namespace Odin.Shared.Realtime;
+namespace Odin.Contracts;
 
 /// <summary>The notification type names Odin devices already understand.</summary>
 public static class NotificationTypes

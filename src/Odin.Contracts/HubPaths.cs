@@ -1,4 +1,4 @@
-namespace Odin.Shared.Realtime;
+namespace Odin.Contracts;
 
 public static class HubPaths
 {

@@ -1,7 +1,7 @@
-namespace Odin.Shared.Realtime;
+namespace Odin.Gateway.Connections;
 
 /// <summary>The only place SignalR group names are built.</summary>
-public static class HubGroups
+internal static class HubGroups
 {
     /// <summary>Every device of a tenant.</summary>
     public static string Tenant(Guid tenantId) => $"t:{tenantId}";

@@ -1,4 +1,4 @@
-namespace Odin.Shared.Realtime;
+namespace Odin.Contracts;
 
 /// <summary>Server → device messages. Method names are the wire names.</summary>
 public interface IDeviceClient

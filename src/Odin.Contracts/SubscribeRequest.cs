@@ -1,6 +1,6 @@
 using MessagePack;
 
-namespace Odin.Shared.Realtime;
+namespace Odin.Contracts;
 
 /// <summary>Argument of <c>Subscribe</c>: the drives to follow and, when resuming, the last seq seen.</summary>
 [MessagePackObject]

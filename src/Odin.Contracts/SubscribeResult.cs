@@ -1,6 +1,6 @@
 using MessagePack;
 
-namespace Odin.Shared.Realtime;
+namespace Odin.Contracts;
 
 /// <summary>Answer to <c>Subscribe</c>.</summary>
 [MessagePackObject]
