@@ -2,8 +2,8 @@ using System.Security.Claims;
 using System.Text.Json;
 using MessagePack;
 using MessagePack.Resolvers;
-using Odin.Shared.Auth;
 using Odin.Contracts;
+using Odin.Shared.Auth;
 
 namespace Odin.Shared.Tests;
 
@@ -65,6 +65,15 @@ public sealed class WireFormatTests
         var back = MessagePackSerializer.Deserialize<SubscribeResult>(MessagePackSerializer.Serialize(result, SignalRMessagePack), SignalRMessagePack);
         Assert.Equal(result.Accepted, back.Accepted);
         Assert.Equal((true, 9L, "e1"), (back.Recovered, back.LastSeq, back.Epoch));
+    }
+
+    [Fact]
+    public void The_contracts_a_device_compiles_against_need_nothing_of_the_server_or_the_cluster()
+    {
+        var references = typeof(NotificationEnvelope).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.DoesNotContain(references, name => name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+        Assert.DoesNotContain(references, name => name.StartsWith("StackExchange.Redis", StringComparison.Ordinal));
+        Assert.DoesNotContain(references, name => name.StartsWith("Odin.", StringComparison.Ordinal));
     }
 
     [Fact]
