@@ -29,9 +29,9 @@ using Odin.Shared.Redis;
 namespace Odin.Hosting;
 
 /// <summary>
-/// Composition of Odin.Hosting. Single node (no <c>Odin:Redis:Configuration</c>): SQLite by default and
-/// the device hub hosted in-process. Cluster: publishes through the SignalR Redis backplane to the
-/// Gateway instances.
+/// Composition of Odin.Hosting: each feature composes itself (its <c>AddX()</c> and <c>MapX()</c>, in its folder).
+/// Single node (no <c>Odin:Redis:Configuration</c>): SQLite by default and the device hub hosted in-process.
+/// Cluster: the outbox publishes on each identity's Redis channel, and the Gateway instances deliver.
 /// </summary>
 public static class OdinHostingApp
 {
@@ -47,10 +47,7 @@ public static class OdinHostingApp
         var singleNode = !redis.IsCluster;
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Apply);
-        services.AddExceptionHandler<BadRequestExceptionHandler>();
-        // Unreadable bodies throw, so BadRequestExceptionHandler can say what was wrong with them.
-        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddOdinProblems();
         services.AddOdinOpenApi();
         services.AddOdinClusterPrimitives(redis);
         services.AddOdinObservability("odin-hosting", NotificationMetrics.MeterName);
@@ -64,38 +61,16 @@ public static class OdinHostingApp
         services.AddPeerTransfer(configuration);
         services.AddSecurityHealthCheck(configuration);
         builder.AddCertificates();
-        services.AddValidatedOptions<TempFolderOptions>(configuration, TempFolderOptions.Section);
-        services.AddSingleton<TempFolder>();
-        services.AddLeaderOnly<TempSweeper>();
-        services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: [HealthTags.Ready]);
+        services.AddTempFolder(configuration);
         services.AddEdge(configuration);
         services.AddOdinAuth(configuration, singleNode);
         services.AddKeys(configuration, singleNode);
-        services.AddSingleton<TenantStore>();
-        services.AddSingleton<IdentityRegistry>();
-        services.AddEveryInstance<RegistrySync>();
-        services.AddSingleton<DriveStore>();
-        services.AddSingleton<DeviceStore>();
-        services.AddSingleton<FileStore>();
-        services.AddSingleton<LastSeenTracker>();
-        services.AddSingleton<LastSeenStore>();
-        services.AddEveryInstance<LastSeenFlusher>();
-        services.AddLeaderOnly<LastSeenPruner>();
-        services.AddValidatedOptions<LastSeenOptions>(configuration, LastSeenOptions.Section);
-        services.AddValidatedOptions<Files.FileOptions>(configuration, Files.FileOptions.Section);
-        services.AddSingleton<StartupTasks>();
-
-        services.AddSingleton<NotificationOutbox>();
-        services.AddSingleton<DispatchSignal>();
-        services.AddSingleton<NotificationMetrics>();
-        services.AddInstrumentsAtStart<NotificationMetrics>();
-        services.AddValidatedOptions<NotificationOptions>(configuration, NotificationOptions.Section);
-        services.AddEveryInstance<OutboxShards>();
-        services.AddEveryInstance<NotificationDispatcher>();
-        services.AddEveryInstance<DispatchWakeRelay>();
-        services.AddEveryInstance<OutboxMonitor>();
-        services.AddLeaderOnly<OutboxPruner>();
-        services.AddHealthChecks().AddCheck<OutboxLagCheck>("outbox", tags: [HealthTags.Ready]);
+        services.AddTenants();
+        services.AddDrives();
+        services.AddDevices();
+        builder.AddFiles();
+        services.AddLastSeen(configuration);
+        services.AddNotifications(configuration);
 
         if (singleNode)
         {
@@ -108,9 +83,6 @@ public static class OdinHostingApp
             services.AddDeviceTokenAuthentication(HubPaths.Device);
             services.AddAuthorization();
         }
-
-        var fileOptions = configuration.GetSection(Files.FileOptions.Section).Get<Files.FileOptions>() ?? new Files.FileOptions();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = fileOptions.MaxRequestBodyBytes);
 
         var app = builder.Build();
         app.UseForwardedHeaders(); // the client's address behind a trusted proxy (Odin:Edge:TrustedProxies)

@@ -1,12 +1,16 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Odin.Shared;
+using Odin.Shared.Observability;
 
 namespace Odin.Hosting.Storage;
 
 public static class StorageComposition
 {
-    /// <summary>Registers <see cref="IDatabase"/> for the configured provider, and the start-up migrations.</summary>
+    /// <summary>
+    /// Registers <see cref="IDatabase"/> for the configured provider, the start-up work (migrations, the registry's first
+    /// load) and the database's readiness check.
+    /// </summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -17,6 +21,8 @@ public static class StorageComposition
 
         services.AddSingleton<IDatabase>(_ => Create(options));
         services.AddSingleton<Migrator>();
+        services.AddSingleton<StartupTasks>();
+        services.AddHealthChecks().AddCheck<DatabaseReadinessCheck>("database", tags: [HealthTags.Ready]);
         return services;
     }
 

@@ -1,0 +1,16 @@
+using Odin.Shared;
+
+namespace Odin.Hosting.Files;
+
+public static class FilesComposition
+{
+    /// <summary>The files of the drives, and their size limits (Kestrel's request body limit follows the file limit).</summary>
+    public static WebApplicationBuilder AddFiles(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<FileStore>();
+        builder.Services.AddValidatedOptions<FileOptions>(builder.Configuration, FileOptions.Section);
+        var options = builder.Configuration.GetSection(FileOptions.Section).Get<FileOptions>() ?? new FileOptions();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        return builder;
+    }
+}
