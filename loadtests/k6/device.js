@@ -20,7 +20,9 @@ export const metrics = {
 
 /**
  * What one device saw: its cursor when it subscribed (the identity's newest seq then) and each drive notification's
- * file id after it.
+ * file id after it. A notification at or before that cursor may still arrive just after Subscribe (the device hears
+ * the identity from before the head is read, so none is lost between the two); it is covered by the cursor and
+ * is neither a repeat nor a step back.
  * @typedef {{ subscribed: boolean, subscribedAt: number, files: Map<string, number> }} DeviceLog
  */
 
@@ -35,7 +37,32 @@ export function holdDevice(hubUrl, device, holdMs, done) {
   const socket = new WebSocket(webSocketUrl(hubUrl, device.token));
   /** @type {DeviceLog} */
   const log = { subscribed: false, subscribedAt: 0, files: new Map() };
+  /** @type {Set<number>} */
+  const seqs = new Set();
+  /** Notifications that arrived before Subscribe's answer: judged once the cursor it answers is known. */
+  /** @type {Array<{seq: number, fileId?: string}>} */
+  const early = [];
+  let answered = false;
   let lastSeq = 0;
+
+  /** @param {{seq: number, fileId?: string}} envelope */
+  const processed = (envelope) => {
+    if (envelope.seq <= log.subscribedAt) {
+      return; // at or before the cursor Subscribe answered: the device's own state already covers it
+    }
+    if (seqs.has(envelope.seq)) {
+      metrics.repeated.add(1);
+      return;
+    }
+    if (envelope.seq < lastSeq) {
+      metrics.outOfOrder.add(1);
+    }
+    seqs.add(envelope.seq);
+    lastSeq = Math.max(lastSeq, envelope.seq);
+    if (envelope.fileId) {
+      log.files.set(envelope.fileId, (log.files.get(envelope.fileId) || 0) + 1);
+    }
+  };
 
   socket.onopen = () => {
     socket.send(handshake());
@@ -54,7 +81,8 @@ export function holdDevice(hubUrl, device, holdMs, done) {
         }
         log.subscribed = ok;
         log.subscribedAt = message.result ? message.result.lastSeq : 0;
-        lastSeq = Math.max(lastSeq, log.subscribedAt);
+        answered = true;
+        early.splice(0).forEach(processed);
       } else if (message.type === MessageType.Invocation && message.target === 'Notification' && message.arguments) {
         const envelope = message.arguments[0];
         if (envelope.seq === 0) {
@@ -63,14 +91,10 @@ export function holdDevice(hubUrl, device, holdMs, done) {
         }
         metrics.notifications.add(1);
         metrics.latency.add(Date.now() - envelope.at);
-        if (envelope.seq === lastSeq || (envelope.fileId && log.files.has(envelope.fileId))) {
-          metrics.repeated.add(1);
-        } else if (envelope.seq < lastSeq) {
-          metrics.outOfOrder.add(1);
-        }
-        lastSeq = Math.max(lastSeq, envelope.seq);
-        if (envelope.fileId) {
-          log.files.set(envelope.fileId, (log.files.get(envelope.fileId) || 0) + 1);
+        if (answered) {
+          processed(envelope);
+        } else {
+          early.push(envelope);
         }
       } else if (message.type === MessageType.Close) {
         metrics.closedByServer.add(1);

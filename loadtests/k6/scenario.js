@@ -7,7 +7,8 @@
 //   k6 run -e ODIN=http://127.0.0.1:8080 -e ADMIN_KEY=$(cat .cluster/admin-key) -e DEVICES=200 -e RATE=20 -e WRITE_SECONDS=40 loadtests/k6/scenario.js
 //
 // Options (-e): DEVICES (100), RATE (20 writes/s), WRITE_SECONDS (30), CONNECT_SECONDS (10: the devices' time to
-// connect before the first write), DRAIN_SECONDS (10), HUB, DOMAIN, KEEP (see devices.js).
+// connect before the first write), DRAIN_SECONDS (10: longer than the slowest write, since a write still under way
+// when a device stops listening is in the feed it reads but was never heard), HUB, DOMAIN, KEEP (see devices.js).
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { Counter } from 'k6/metrics';

@@ -43,6 +43,37 @@ public sealed class GatewayLimitTests
     }
 
     [Fact]
+    public async Task Connections_of_one_device_arriving_together_cannot_pass_its_limit_together()
+    {
+        await using var gateway = await StandaloneGateway.StartAsync(Limits(("MaxConnectionsPerDevice", "2")));
+        var (token, _) = gateway.Token([Guid.NewGuid()]);
+        var arrivals = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, token, messagePack: false)));
+        try
+        {
+            // A refused one is told why and closed; its ping fails. Exactly as many as the limit stay.
+            var admitted = await Task.WhenAll(arrivals.Select(async device =>
+            {
+                try
+                {
+                    return await device.Connection.InvokeAsync<long>(DeviceHubMethods.Ping) > 0;
+                }
+                catch (Exception ex) when (ex is HubException or InvalidOperationException or OperationCanceledException or IOException)
+                {
+                    return false;
+                }
+            }));
+            Assert.Equal(2, admitted.Count(a => a));
+        }
+        finally
+        {
+            foreach (var device in arrivals)
+            {
+                await device.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_device_that_closed_a_connection_may_open_another_within_its_limit()
     {
         await using var gateway = await StandaloneGateway.StartAsync(Limits(("MaxConnectionsPerDevice", "2")));

@@ -54,27 +54,42 @@ internal sealed class LocalConnections
         }
     }
 
-    public int CountForDevice(Guid deviceId) => _byDevice.TryGetValue(deviceId, out var c) ? c.Length : 0;
-
     /// <summary>The connection with this id, if it is a device connection held here.</summary>
     public DeviceConnection? Find(string connectionId) => _byConnection.GetValueOrDefault(connectionId);
 
     /// <summary>Whether any connection of the identity is held here: for the fan-out, which must not count them (a count locks the set).</summary>
     public bool HoldsDevicesOf(Guid tenantId) => _byTenant.TryGetValue(tenantId, out var c) && !c.IsEmpty;
 
-    public int CountForTenant(Guid tenantId) => _byTenant.TryGetValue(tenantId, out var c) ? c.Count : 0;
+    private int CountForTenant(Guid tenantId) => _byTenant.TryGetValue(tenantId, out var c) ? c.Count : 0;
 
-    public void Add(DeviceConnection connection)
+    /// <summary>
+    /// Adds the connection unless its device, or its identity, already holds as many connections here as allowed; the
+    /// counts and the add are one step, so devices connecting at the same moment cannot pass a limit together.
+    /// </summary>
+    /// <returns>The limit that refused it, or null when it was added.</returns>
+    public ConnectionLimit? TryAdd(DeviceConnection connection, int maxPerDevice, int maxPerTenant)
     {
+        var (device, tenant) = (connection.Identity.DeviceId, connection.Identity.TenantId);
         lock (_sets)
         {
+            var others = _byDevice.GetValueOrDefault(device, []);
+            if (others.Length >= maxPerDevice)
+            {
+                return ConnectionLimit.PerDevice;
+            }
+
+            if (CountForTenant(tenant) >= maxPerTenant)
+            {
+                return ConnectionLimit.PerTenant;
+            }
+
             _byConnection[connection.ConnectionId] = connection;
-            var device = connection.Identity.DeviceId;
-            _byDevice[device] = _byDevice.TryGetValue(device, out var others) ? [.. others, connection] : [connection];
+            _byDevice[device] = [.. others, connection];
+            _byTenant.GetOrAdd(tenant, _ => new())[connection.ConnectionId] = connection;
         }
 
-        Put(_byTenant, connection.Identity.TenantId, connection);
         Interlocked.Increment(ref _count);
+        return null;
     }
 
     public void Remove(DeviceConnection connection)
@@ -155,4 +170,11 @@ internal sealed class LocalConnections
             return true;
         }
     }
+}
+
+/// <summary>Which of a gateway's connection limits refused a connection.</summary>
+internal enum ConnectionLimit
+{
+    PerDevice,
+    PerTenant,
 }

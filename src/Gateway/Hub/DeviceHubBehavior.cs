@@ -50,20 +50,17 @@ internal sealed partial class DeviceHubBehavior(
         }
 
         var limits = options.Value;
-        var limitReached = connections.CountForDevice(identity.DeviceId) >= limits.MaxConnectionsPerDevice
-            ? $"This device already holds {limits.MaxConnectionsPerDevice} connections to this gateway."
-            : connections.CountForTenant(identity.TenantId) >= limits.MaxConnectionsPerTenant
-                ? $"This identity already holds {limits.MaxConnectionsPerTenant} connections to this gateway."
-                : null;
-        if (limitReached is not null)
+        var budget = new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time);
+        var connection = new DeviceConnection(arriving.Take(hub.Context.ConnectionId), identity, streams.Acquire(identity.TenantId), budget, slowConsumers);
+        if (connections.TryAdd(connection, limits.MaxConnectionsPerDevice, limits.MaxConnectionsPerTenant) is { } limit)
         {
-            await refusal.RefuseAsync(hub.Clients.Caller, hub.Context, limitReached);
+            streams.Release(connection.Stream);
+            await refusal.RefuseAsync(hub.Clients.Caller, hub.Context, limit == ConnectionLimit.PerDevice
+                ? $"This device already holds {limits.MaxConnectionsPerDevice} connections to this gateway."
+                : $"This identity already holds {limits.MaxConnectionsPerTenant} connections to this gateway.");
             return;
         }
 
-        var budget = new CallBudget(limits.HubCallsPerSecond, limits.HubCallBurst, time);
-        var connection = new DeviceConnection(arriving.Take(hub.Context.ConnectionId), identity, streams.Acquire(identity.TenantId), budget, slowConsumers);
-        connections.Add(connection);
         // Not awaited: presence is best effort and the device need not wait for it; its disconnect waits instead.
         connection.PresenceRecorded = presence.ConnectedAsync(connection);
     }
