@@ -51,17 +51,7 @@ public sealed class GatewayLimitTests
         try
         {
             // A refused one is told why and closed; its ping fails. Exactly as many as the limit stay.
-            var admitted = await Task.WhenAll(arrivals.Select(async device =>
-            {
-                try
-                {
-                    return await device.Connection.InvokeAsync<long>(DeviceHubMethods.Ping) > 0;
-                }
-                catch (Exception ex) when (ex is HubException or InvalidOperationException or OperationCanceledException or IOException)
-                {
-                    return false;
-                }
-            }));
+            var admitted = await Task.WhenAll(arrivals.Select(AdmittedAsync));
             Assert.Equal(2, admitted.Count(a => a));
         }
         finally
@@ -87,14 +77,7 @@ public sealed class GatewayLimitTests
         await Eventually.TrueAsync(async () =>
         {
             await using var third = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, token, messagePack: true);
-            try
-            {
-                return await third.Connection.InvokeAsync<long>(DeviceHubMethods.Ping) > 0;
-            }
-            catch (Exception ex) when (ex is HubException or InvalidOperationException or OperationCanceledException or IOException)
-            {
-                return false;
-            }
+            return await AdmittedAsync(third);
         }, "a third connection of the device to be admitted once the second closed");
         Assert.InRange(await first.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
     }
@@ -202,6 +185,19 @@ public sealed class GatewayLimitTests
         };
 
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Whether the gateway kept this connection: a refused one is told why and closed, and its ping fails.</summary>
+    private static async Task<bool> AdmittedAsync(NotificationRecorder device)
+    {
+        try
+        {
+            return await device.Connection.InvokeAsync<long>(DeviceHubMethods.Ping) > 0;
+        }
+        catch (Exception ex) when (ex is HubException or InvalidOperationException or OperationCanceledException or IOException)
+        {
+            return false;
+        }
     }
 
     private static async Task<(string Reason, Task Closed)> ConnectExpectingRefusalAsync(StandaloneGateway gateway, string token)
