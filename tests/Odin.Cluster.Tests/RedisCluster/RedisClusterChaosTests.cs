@@ -25,7 +25,7 @@ public sealed class RedisClusterChaosTests(RedisClusterChaosFixture fixture, ITe
     [Fact]
     public async Task A_master_killed_with_SIGKILL_fails_over_to_its_replica_and_no_device_loses_or_repeats_a_notification()
     {
-        await using var load = await SteadyLoad.ConnectAsync(fixture.Cluster, tenants: 6, devicesPerTenant: 20, jsDevicesPerTenant: 0, output, reReadOnResync: true);
+        await using var load = await SteadyLoad.ConnectAsync(fixture.Cluster, tenants: 6, devicesPerTenant: 20, jsDevicesPerTenant: 0, output, resyncAllowed: true);
         load.Log("120 devices of 6 identities connected");
         load.StartWriting(150);
         await load.WriteMoreAsync(200, "before the fault");

@@ -10,8 +10,8 @@ internal sealed class LoadedTenant(TenantHandle tenant, Guid[] drives)
 
     public Guid[] Drives { get; } = drives;
 
-    /// <summary>.NET devices (JSON and MessagePack), each subscribed to one drive or both.</summary>
-    public List<(NotificationRecorder Device, Guid[] Drives, string Token)> Devices { get; } = [];
+    /// <summary>Devices on the .NET SDK (JSON and MessagePack), each subscribed to one drive or both.</summary>
+    public List<(SdkDevice Device, Guid[] Drives, DeviceHandle Handle)> Devices { get; } = [];
 
     /// <summary>Devices on the official JavaScript client, each subscribed to one drive.</summary>
     public List<(JsDevice Device, Guid Drive)> JsDevices { get; } = [];
@@ -30,18 +30,6 @@ internal sealed class LoadedTenant(TenantHandle tenant, Guid[] drives)
         }
 
         return byDrive;
-    }
-
-    /// <summary>The seqs of <paramref name="drives"/> after <paramref name="after"/>, from their changes feeds: what a device told <c>Resync</c> re-reads.</summary>
-    public async Task<IReadOnlyList<long>> SeqsAfterAsync(Guid[] drives, long after)
-    {
-        var seqs = new List<long>();
-        foreach (var drive in drives)
-        {
-            seqs.AddRange((await Tenant.ChangesAsync(drive)).Select(c => c.GetProperty("seq").GetInt64()).Where(seq => seq > after));
-        }
-
-        return seqs;
     }
 
     /// <summary>Creates <paramref name="file"/> in <paramref name="drive"/>, trying again through failures until the server has it.</summary>

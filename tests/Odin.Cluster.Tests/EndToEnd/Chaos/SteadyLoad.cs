@@ -5,9 +5,9 @@ namespace Odin.Cluster.Tests.EndToEnd.Chaos;
 
 /// <summary>
 /// Steady load on a process cluster, through HAProxy: a few identities with two drives each, hundreds of devices
-/// that come back and resume by themselves (each subscribed to one drive or both), and writers that keep
-/// creating files at a steady rate while a test breaks things. At the end every device must have processed
-/// exactly the seqs of its drives' files, in order.
+/// on the .NET SDK (<see cref="SdkDevice"/>: each subscribed to one drive or both, coming back, resuming and
+/// re-reading by itself), and writers that keep creating files at a steady rate while a test breaks things. At
+/// the end every device's app must have processed exactly the seqs of its drives' files, in order.
 /// </summary>
 internal sealed class SteadyLoad : IAsyncDisposable
 {
@@ -16,13 +16,13 @@ internal sealed class SteadyLoad : IAsyncDisposable
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private Task _writers = Task.CompletedTask;
 
-    private readonly bool _reReadOnResync;
+    private readonly bool _resyncAllowed;
 
-    private SteadyLoad(List<LoadedTenant> tenants, ITestOutputHelper output, bool reReadOnResync)
+    private SteadyLoad(List<LoadedTenant> tenants, ITestOutputHelper output, bool resyncAllowed)
     {
         Tenants = tenants;
         _output = output;
-        _reReadOnResync = reReadOnResync;
+        _resyncAllowed = resyncAllowed;
     }
 
     public List<LoadedTenant> Tenants { get; }
@@ -30,12 +30,11 @@ internal sealed class SteadyLoad : IAsyncDisposable
     /// <summary>Files written so far, all identities.</summary>
     public int Written => Tenants.Sum(t => t.Files.Count);
 
-    /// <param name="reReadOnResync">
-    /// Devices told <c>Resync</c> re-read <c>/changes</c>, as apps do (where a fault may lose history a resume needs);
-    /// otherwise a <c>Resync</c> fails the check.
+    /// <param name="resyncAllowed">
+    /// A fault may lose history a resume needs (the SDK then re-reads <c>/changes</c>); otherwise a <c>Resync</c> fails the check.
     /// </param>
     public static async Task<SteadyLoad> ConnectAsync(
-        ProcessCluster cluster, int tenants, int devicesPerTenant, int jsDevicesPerTenant, ITestOutputHelper output, bool reReadOnResync = false)
+        ProcessCluster cluster, int tenants, int devicesPerTenant, int jsDevicesPerTenant, ITestOutputHelper output, bool resyncAllowed = false)
     {
         var api = cluster.CreateApi();
         var loaded = new List<LoadedTenant>();
@@ -52,14 +51,8 @@ internal sealed class SteadyLoad : IAsyncDisposable
                 {
                     // A third on drive a, a third on drive b, a third on both; JSON and MessagePack alternately.
                     Guid[] subscribed = (d.i % 3) switch { 0 => [drives[0]], 1 => [drives[1]], _ => drives };
-                    var recorder = await NotificationRecorder.ConnectAsync(cluster.Haproxy.HubUrl, d.device.AccessToken, messagePack: d.i % 2 == 0, reconnect: true);
-                    if (reReadOnResync)
-                    {
-                        recorder.ReReadOnResync(after => load.SeqsAfterAsync(subscribed, after));
-                    }
-
-                    Assert.Equal(subscribed.Order(), (await recorder.SubscribeAsync(subscribed)).Accepted.Order());
-                    return (recorder, subscribed, d.device.AccessToken);
+                    var device = await SdkDevice.StartAsync(cluster.Haproxy.BaseAddress, cluster.Haproxy.HubUrl, d.device, subscribed, messagePack: d.i % 2 == 0);
+                    return (device, subscribed, d.device);
                 })));
             }
 
@@ -72,7 +65,7 @@ internal sealed class SteadyLoad : IAsyncDisposable
             loaded.Add(load);
         }
 
-        return new SteadyLoad(loaded, output, reReadOnResync);
+        return new SteadyLoad(loaded, output, resyncAllowed);
     }
 
     /// <summary>Starts writing about <paramref name="perSecond"/> files a second in all, spread over the identities and their drives.</summary>
@@ -109,10 +102,10 @@ internal sealed class SteadyLoad : IAsyncDisposable
     }
 
     /// <summary>
-    /// Every device processed exactly the seqs of its own drives' files, in order, once each (an app drops a seq it
-    /// has already processed; nothing else is forgiven) and nothing of another identity. Waits for stragglers.
+    /// Every device's app processed exactly the seqs of its own drives' files, in order, once each, and nothing of
+    /// another identity. Waits for stragglers.
     /// </summary>
-    public async Task AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync(IReadOnlySet<NotificationRecorder>? except = null)
+    public async Task AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync(IReadOnlySet<SdkDevice>? except = null)
     {
         foreach (var tenant in Tenants)
         {
@@ -135,10 +128,11 @@ internal sealed class SteadyLoad : IAsyncDisposable
             foreach (var (device, drives, _) in devices)
             {
                 Assert.Equal(Expected(drives), OfFiles(device.Processed));
-                Assert.All(device.Received, n => Assert.Equal(tenant.Tenant.TenantId, n.TenantId));
-                if (!_reReadOnResync)
+                Assert.All(device.Handled, n => Assert.Equal(tenant.Tenant.TenantId, n.Envelope.TenantId));
+                if (!_resyncAllowed)
                 {
-                    Assert.Empty(device.Resyncs);
+                    Assert.Equal(0, device.Resyncs);
+                    Assert.DoesNotContain(device.Handled, n => n.FromChanges);
                 }
             }
 
@@ -151,8 +145,8 @@ internal sealed class SteadyLoad : IAsyncDisposable
         }
 
         var all = Tenants.SelectMany(t => t.Devices.Select(d => d.Device)).ToList();
-        Log($"{all.Count + Tenants.Sum(t => t.JsDevices.Count)} devices checked; {all.Sum(d => d.Drops)} drops, {all.Sum(d => d.Reconnections)} resumes, "
-            + $"{all.Sum(d => d.Resyncs.Count)} resyncs (re-read from /changes)");
+        Log($"{all.Count + Tenants.Sum(t => t.JsDevices.Count)} devices checked; {all.Sum(d => d.Drops)} drops, "
+            + $"{all.Sum(d => d.Resyncs)} resyncs ({all.Sum(d => d.Handled.Count(n => n.FromChanges))} changes re-read from /changes)");
     }
 
     public async ValueTask DisposeAsync()
