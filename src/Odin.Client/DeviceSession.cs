@@ -56,7 +56,7 @@ internal sealed class DeviceSession : IAsyncDisposable
         Action<OdinDeviceState> state, ILogger logger)
     {
         (_token, _stream, _changes, _drives, _state, _logger) = (token, stream, changes, options.Drives, state, logger);
-        var hubUrl = options.HubUrl ?? new Uri(token.HubUrl);
+        var hubUrl = options.HubUrlFor(token);
         var builder = new HubConnectionBuilder().WithUrl(hubUrl, o =>
         {
             o.Transports = HttpTransportType.WebSockets;

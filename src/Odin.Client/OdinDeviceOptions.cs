@@ -1,3 +1,5 @@
+using Odin.Contracts;
+
 namespace Odin.Client;
 
 /// <summary>How an <see cref="OdinDevice"/> reaches its identity and how it behaves when things break.</summary>
@@ -17,7 +19,7 @@ public sealed class OdinDeviceOptions
     /// Throw <see cref="OdinRefusedException"/> to stop the device for good; any other exception is tried again with
     /// back-off. Default: none (the device calls <c>POST /api/v1/device/token</c> with its id and secret).
     /// </summary>
-    public Func<CancellationToken, Task<Odin.Contracts.DeviceTokenResponse>>? TokenProvider { get; set; }
+    public Func<CancellationToken, Task<DeviceTokenResponse>>? TokenProvider { get; set; }
 
     /// <summary>The drives to follow (empty: identity-wide events only). Default: none.</summary>
     public IReadOnlyList<Guid> Drives { get; set; } = [];
@@ -25,7 +27,11 @@ public sealed class OdinDeviceOptions
     /// <summary>Where REST calls go. Default: <c>https://{Domain}</c>.</summary>
     public Uri? ServerUrl { get; set; }
 
-    /// <summary>The device hub's URL. Default: the <c>hubUrl</c> the token endpoint answers.</summary>
+    /// <summary>
+    /// The device hub's URL. Default: the <c>hubUrl</c> the token endpoint answers, at <see cref="ServerUrl"/>'s origin
+    /// when that answer is on the identity's own domain (a device that reaches the server by another name reaches the
+    /// hub by it too).
+    /// </summary>
     public Uri? HubUrl { get; set; }
 
     /// <summary>The hub protocol. Default: <see cref="OdinProtocol.Json"/>.</summary>
@@ -56,6 +62,19 @@ public sealed class OdinDeviceOptions
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 
     internal Uri EffectiveServerUrl => ServerUrl ?? new Uri($"https://{Domain}");
+
+    internal Uri HubUrlFor(DeviceTokenResponse token)
+    {
+        if (HubUrl is not null)
+        {
+            return HubUrl;
+        }
+
+        var answered = new Uri(token.HubUrl);
+        return ServerUrl is not null && string.Equals(answered.Host, Domain, StringComparison.OrdinalIgnoreCase)
+            ? new UriBuilder(answered) { Scheme = ServerUrl.Scheme, Host = ServerUrl.Host, Port = ServerUrl.Port }.Uri
+            : answered;
+    }
 
     internal void Validate()
     {
