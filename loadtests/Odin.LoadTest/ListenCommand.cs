@@ -1,60 +1,92 @@
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
-using Odin.Contracts;
+using System.Text.Json;
+using Odin.Client;
 
 namespace Odin.LoadTest;
 
-/// <summary><c>listen</c>: one device that subscribes to drives and prints every notification as it arrives.</summary>
+/// <summary>
+/// <c>listen</c>: one device on the .NET SDK (<see cref="OdinDevice"/>) that prints every notification of its drives,
+/// once and in order, coming back and resuming by itself after a drop.
+/// </summary>
 public static class ListenCommand
 {
-    public const string Usage = "listen --hub URL --token JWT --drive DRIVE_ID [--drive ...] [--protocol json|msgpack]";
+    public const string Usage = "listen --server URL --domain IDENTITY --device-file FILE --drive DRIVE_ID [--drive ...] [--protocol json|msgpack]";
 
     public static async Task<int> RunAsync(Arguments args, CancellationToken cancellationToken)
     {
-        var hub = args.Required("hub");
-        var token = args.Required("token");
+        var server = args.Required("server");
+        var domain = args.Required("domain");
+        var (deviceId, secret) = ReadDevice(args.Required("device-file"));
         var drives = args.All("drive").Select(d => Guid.TryParse(d, out var id) ? id : throw new ArgumentException($"--drive '{d}' is not a drive id (a GUID).")).ToArray();
-        if (token.Count(c => c == '.') != 2)
+        var options = new OdinDeviceOptions
         {
-            throw new ArgumentException($"--token '{token}' is not an access token (a JWT from POST /api/v1/device/token).");
-        }
-
-        var messagePack = args.Optional("protocol", "json") == "msgpack";
-
-        await using var connection = DeviceConnection.Build(hub, () => Task.FromResult<string?>(token), messagePack);
-        connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), n =>
-            Console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} seq={n.Seq} {n.Type} drive={n.DriveId} file={n.FileId} tag={n.VersionTag}"));
-        connection.On<string>(nameof(IDeviceClient.Resync), reason => Console.WriteLine($"resync: {reason}"));
-        connection.On<string, int>(nameof(IDeviceClient.Reconnect), (reason, after) => Console.WriteLine($"reconnect in {after} ms: {reason}"));
-        connection.Closed += error =>
-        {
-            Console.WriteLine($"closed: {error?.Message ?? "by the server"}");
-            return Task.CompletedTask;
+            ServerUrl = Uri.TryCreate(server, UriKind.Absolute, out var url) ? url : throw new ArgumentException($"--server '{server}' is not a URL."),
+            Domain = domain,
+            DeviceId = deviceId,
+            DeviceSecret = secret,
+            Drives = drives,
+            Protocol = args.Optional("protocol", "json") == "msgpack" ? OdinProtocol.MessagePack : OdinProtocol.Json,
         };
 
-        SubscribeResult result;
-        try
+        await using var device = new OdinDevice(options);
+        device.OnNotification(n =>
         {
-            await connection.StartAsync(cancellationToken);
-            result = await connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = drives }, cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or System.Net.WebSockets.WebSocketException or HubException or IOException)
+            var e = n.Envelope;
+            Console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} seq={e.Seq} {e.Type} drive={e.DriveId} file={e.FileId} tag={e.VersionTag}{(n.FromChanges ? " (re-read from /changes)" : "")}");
+            return Task.CompletedTask;
+        });
+        device.StateChanged += state =>
         {
-            // 401 (a bad or expired token) arrives as the WebSocket upgrade's status: say it in one line.
-            await Console.Error.WriteLineAsync($"odin-loadtest: could not connect to {hub}: {ex.Message}");
-            return 1;
-        }
+            if (state is OdinDeviceState.Reconnecting or OdinDeviceState.Resyncing)
+            {
+                Console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {state.ToString().ToLowerInvariant()}");
+            }
+        };
 
-        Console.WriteLine($"connected; subscribed to {string.Join(", ", result.Accepted)}"
-            + (result.Rejected.Length > 0 ? $"; rejected {string.Join(", ", result.Rejected)}" : "") + ". Ctrl+C to stop.");
+        var stopped = new TaskCompletionSource<DeviceStopReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        device.Stopped += reason => stopped.TrySetResult(reason);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await device.StartAsync(cancellationToken);
+        }
+        catch (OdinRefusedException refused)
+        {
+            await Console.Error.WriteLineAsync($"odin-loadtest: the server refuses this device ({refused.Kind}): {refused.Message}");
+            return 1;
         }
         catch (OperationCanceledException)
         {
+            return 0;
         }
 
-        return 0;
+        Console.WriteLine($"connected; subscribed to {string.Join(", ", drives)}. Ctrl+C to stop.");
+        try
+        {
+            var reason = await stopped.Task.WaitAsync(cancellationToken);
+            await Console.Error.WriteLineAsync($"odin-loadtest: the device stopped ({reason.Kind}): {reason.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The device's id and secret, from the JSON that <c>POST /api/v1/owner/devices</c> answered.</summary>
+    private static (Guid DeviceId, string Secret) ReadDevice(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ArgumentException($"--device-file '{path}' does not exist (save the answer of POST /api/v1/owner/devices there).");
+        }
+
+        try
+        {
+            using var device = JsonDocument.Parse(File.ReadAllText(path));
+            return (device.RootElement.GetProperty("deviceId").GetGuid(), device.RootElement.GetProperty("deviceSecret").GetString()!);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
+        {
+            throw new ArgumentException($"--device-file '{path}' is not the answer of POST /api/v1/owner/devices ({{\"deviceId\", \"deviceSecret\"}}).");
+        }
     }
 }

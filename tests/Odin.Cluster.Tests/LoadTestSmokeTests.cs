@@ -40,14 +40,34 @@ public sealed class LoadTestSmokeTests
     }
 
     [Fact]
-    public async Task The_listener_of_the_walkthrough_refuses_a_bad_token_with_an_exit_code_not_a_crash()
+    public async Task The_listener_of_the_walkthrough_refuses_bad_arguments_and_a_refused_device_with_an_exit_code_not_a_crash()
     {
         await using var node = await Odin.Testing.OdinNode.StartAsync(new Dictionary<string, string?>());
-        var hub = node.Host.HubUrl.ToString();
-        // Not a JWT at all (the walk-through's variable left empty or "null"), and a JWT the hub refuses (401).
-        await Assert.ThrowsAsync<ArgumentException>(() => ListenCommand.RunAsync(new Arguments(["--hub", hub, "--token", "null", "--drive", $"{Guid.NewGuid()}"]), CancellationToken.None));
-        await Assert.ThrowsAsync<ArgumentException>(() => ListenCommand.RunAsync(new Arguments(["--hub", hub, "--token", "a.b.c", "--drive", "null"]), CancellationToken.None));
-        Assert.Equal(1, await ListenCommand.RunAsync(new Arguments(["--hub", hub, "--token", "e30.e30.sig", "--drive", $"{Guid.NewGuid()}"]), CancellationToken.None));
+        var tenant = await new Odin.Testing.OdinApi(node.Host.CreateClient()).CreateTenantAsync();
+        var drive = await tenant.CreateDriveAsync("docs");
+        var device = await tenant.CreateDeviceAsync((drive, "read"));
+        var folder = Directory.CreateTempSubdirectory("odin-listen-").FullName;
+        try
+        {
+            var missing = Path.Combine(folder, "missing.json");
+            var notJson = Path.Combine(folder, "not.json");
+            var wrongSecret = Path.Combine(folder, "wrong.json");
+            await File.WriteAllTextAsync(notJson, "null");
+            await File.WriteAllTextAsync(wrongSecret, JsonSerializer.Serialize(new { deviceId = device.DeviceId, deviceSecret = "not-the-secret" }));
+            string[] Args(string file, string driveId) =>
+                ["--server", node.Host.BaseAddress.ToString(), "--domain", tenant.Domain, "--device-file", file, "--drive", driveId];
+
+            // The walk-through's variables left empty or wrong: one line that says which argument, not a stack trace.
+            await Assert.ThrowsAsync<ArgumentException>(() => ListenCommand.RunAsync(new Arguments(Args(missing, $"{drive}")), CancellationToken.None));
+            await Assert.ThrowsAsync<ArgumentException>(() => ListenCommand.RunAsync(new Arguments(Args(notJson, $"{drive}")), CancellationToken.None));
+            await Assert.ThrowsAsync<ArgumentException>(() => ListenCommand.RunAsync(new Arguments(Args(wrongSecret, "null")), CancellationToken.None));
+            // A device the server refuses (a wrong secret): exit code 1, with the server's reason.
+            Assert.Equal(1, await ListenCommand.RunAsync(new Arguments(Args(wrongSecret, $"{drive}")), CancellationToken.None));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed partial class ReadmeWalkthroughTests(SingleNodeHost node)
     {
         var readme = await File.ReadAllTextAsync(RepositoryPaths.InRepository("README.md"));
         var section = readme[readme.IndexOf("## From zero to a live notification", StringComparison.Ordinal)..];
-        var script = ShellBlock().Matches(section).Select(m => m.Groups["script"].Value).First(block => block.Contains("listen --hub", StringComparison.Ordinal));
+        var script = ShellBlock().Matches(section).Select(m => m.Groups["script"].Value).First(block => block.Contains("listen --server", StringComparison.Ordinal));
 
         var folder = Directory.CreateTempSubdirectory("odin-readme-").FullName;
         try
@@ -59,6 +59,6 @@ public sealed partial class ReadmeWalkthroughTests(SingleNodeHost node)
     [GeneratedRegex("```sh\\n(?<script>.*?)```", RegexOptions.Singleline)]
     private static partial Regex ShellBlock();
 
-    [GeneratedRegex("^.*listen --hub.*&[ \\t]*$", RegexOptions.Multiline)]
+    [GeneratedRegex("^.*listen --server.*&[ \\t]*$", RegexOptions.Multiline)]
     private static partial Regex ListenLine();
 }
