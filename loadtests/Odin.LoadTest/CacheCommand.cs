@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Odin.Hosting.Caching;
 using Odin.Shared.Redis;
 using ZiggyCreatures.Caching.Fusion;
+using Odin.Testing;
 
 namespace Odin.LoadTest;
 
@@ -52,9 +53,9 @@ public static class CacheCommand
             + $"Level1Cache {level1Median:F0}/s; Level1Cache / bare {level1Median / bareMedian:F2}");
 
         // (2) Cross-instance invalidation delay on a real Redis.
-        await using var redis = await LocalRedis.StartAsync();
-        await using var a = Instance(redis.Configuration);
-        await using var b = Instance(redis.Configuration);
+        await using var redis = await RedisServer.StartNewAsync();
+        await using var a = Instance(redis.ConnectionString);
+        await using var b = Instance(redis.ConnectionString);
         var cacheA = a.GetRequiredService<Level1Cache>();
         var cacheB = b.GetRequiredService<Level1Cache>();
         var shared = Level1Cache.TenantKey("bench", tenant, "shared");

@@ -204,7 +204,7 @@ public sealed class GatewayLimitTests
     {
         var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = Odin.LoadTest.DeviceConnection.Build(gateway.Host.HubUrl.ToString(), () => Task.FromResult<string?>(token), messagePack: false);
+        var connection = DeviceConnection.Build(gateway.Host.HubUrl.ToString(), () => Task.FromResult<string?>(token), messagePack: false);
         connection.On<string, int>(nameof(IDeviceClient.Reconnect), (r, retryAfter) =>
         {
             Assert.True(retryAfter > 0);

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR.Client;
-using Odin.LoadTest;
+
 using Odin.Contracts;
 
 namespace Odin.Testing;

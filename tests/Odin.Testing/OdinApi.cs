@@ -7,14 +7,15 @@ using System.Text.Json.Nodes;
 namespace Odin.Testing;
 
 /// <summary>A thin client for the HTTP API, so tests read as the walk-through does.</summary>
-public sealed class OdinApi(HttpClient http)
+/// <param name="adminKey">The operator's key (the test hosts' own by default; a cluster's from <c>.cluster/admin-key</c>).</param>
+public sealed class OdinApi(HttpClient http, string adminKey = OdinHost.AdminKey)
 {
     public HttpClient Http { get; } = http;
 
     public async Task<TenantHandle> CreateTenantAsync(string? domain = null)
     {
         domain ??= $"t{Guid.NewGuid():N}.example";
-        using var response = await SendAsync(HttpMethod.Post, "/api/v1/admin/tenants", OdinHost.AdminKey, null, new { domain });
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/admin/tenants", adminKey, null, new { domain });
         await EnsureAsync(response, HttpStatusCode.Created);
         var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         return new TenantHandle(this, Guid.Parse((string)body["tenantId"]!), domain, (string)body["ownerToken"]!);

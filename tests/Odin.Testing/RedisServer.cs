@@ -9,7 +9,7 @@ namespace Odin.Testing;
 /// A real <c>redis-server</c> on a free loopback port, in a temp folder, stopped by its own PID. As an
 /// operator should run it: the default user is off, and Odin connects as an ACL user with a password.
 /// </summary>
-public sealed class RedisServer : IRedisDeployment
+public sealed class RedisServer : IRedisDeployment, IAsyncDisposable
 {
     public const string User = "odin";
 
@@ -40,6 +40,14 @@ public sealed class RedisServer : IRedisDeployment
 
     public async Task InitializeAsync() => await StartAsync();
 
+    /// <summary>A server started and answering (for the load driver, which has no test framework to start it).</summary>
+    public static async Task<RedisServer> StartNewAsync()
+    {
+        var server = new RedisServer();
+        await server.StartAsync();
+        return server;
+    }
+
     public async Task StartAsync()
     {
         var binary = ServerBinaries.Find("redis-server");
@@ -59,6 +67,8 @@ public sealed class RedisServer : IRedisDeployment
 
     /// <summary>Kills the server (as a crash would); <see cref="StartAsync"/> brings it back on the same port.</summary>
     public void Kill() => ChildProcess.Kill(_process);
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     public Task DisposeAsync()
     {

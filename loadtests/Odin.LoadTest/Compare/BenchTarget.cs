@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Odin.Contracts;
+using Odin.Testing;
 
 namespace Odin.LoadTest.Compare;
 
@@ -10,7 +11,7 @@ internal abstract class BenchTarget : IAsyncDisposable
 
     public abstract string Name { get; }
 
-    public int Port { get; } = Ports.Free();
+    public int Port { get; } = FreePort.Next();
 
     public int ProcessId => _process?.Id ?? 0;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using StackExchange.Redis;
+using Odin.Testing;
 
 namespace Odin.LoadTest.Compare;
 
@@ -49,8 +50,8 @@ public static class CompareCommand
             gatewayEnvironment[name] = value;
         }
 
-        await using var redis = await LocalRedis.StartAsync();
-        using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        await using var redis = await RedisServer.StartNewAsync();
+        using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var results = new List<TargetResult>();
         // Alternate the targets round by round, so a noisy moment on a shared machine hits all of them alike.
         for (var round = 1; round <= rounds; round++)
@@ -58,7 +59,7 @@ public static class CompareCommand
             var targets = new List<Func<BenchTarget>>
             {
                 () => new RawTarget(multiplexer) { Environment = serverEnvironment },
-                () => new PlainSignalRTarget(redis.Configuration) { Environment = serverEnvironment },
+                () => new PlainSignalRTarget(redis.ConnectionString) { Environment = serverEnvironment },
                 () => new OdinGatewayTarget(multiplexer) { Environment = gatewayEnvironment },
             };
             if (historyBoth)
@@ -70,7 +71,7 @@ public static class CompareCommand
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await using var target = make();
-                await target.StartAsync(redis.Configuration);
+                await target.StartAsync(redis.ConnectionString);
                 results.Add(await Scenario.RunAsync(target, options, line => Console.WriteLine($"  round {round}: {line}")));
             }
         }

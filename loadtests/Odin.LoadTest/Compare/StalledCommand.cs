@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Odin.Contracts;
 using StackExchange.Redis;
+using Odin.Testing;
 
 namespace Odin.LoadTest.Compare;
 
@@ -22,15 +23,15 @@ public static class StalledCommand
     {
         var messages = int.Parse(args.Optional("messages", "2500"), CultureInfo.InvariantCulture);
         var size = int.Parse(args.Optional("size", "4096"), CultureInfo.InvariantCulture);
-        await using var redis = await LocalRedis.StartAsync();
-        using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        await using var redis = await RedisServer.StartNewAsync();
+        using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         Console.WriteLine($"| server | published ({size}-byte messages) | the reading device received | held up by the stalled device | server memory growth |");
         Console.WriteLine("|---|---:|---:|---|---:|");
         var failures = 0;
-        foreach (var make in new Func<BenchTarget>[] { () => new PlainSignalRTarget(redis.Configuration), () => new OdinGatewayTarget(multiplexer) })
+        foreach (var make in new Func<BenchTarget>[] { () => new PlainSignalRTarget(redis.ConnectionString), () => new OdinGatewayTarget(multiplexer) })
         {
             await using var target = make();
-            await target.StartAsync(redis.Configuration);
+            await target.StartAsync(redis.ConnectionString);
             target.Prepare(1);
             await using var reading = await target.ConnectAsync(0, messagePack: false);
             using var stalled = await target.ConnectStalledAsync();

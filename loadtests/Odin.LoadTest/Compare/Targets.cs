@@ -13,6 +13,7 @@ using Odin.Shared.Notifications;
 using Odin.Contracts;
 using Odin.Shared.Redis;
 using StackExchange.Redis;
+using Odin.Testing;
 
 namespace Odin.LoadTest.Compare;
 

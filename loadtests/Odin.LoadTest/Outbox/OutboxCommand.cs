@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Dapper;
 using Npgsql;
+using Odin.Testing;
 
 namespace Odin.LoadTest.Outbox;
 
@@ -102,7 +103,7 @@ internal sealed class OutboxRound : IAsyncDisposable
         var prefix = $"odin-outbox-bench-{Guid.NewGuid():N}";
         for (var i = 0; i < instances; i++)
         {
-            var port = Compare.Ports.Free();
+            var port = FreePort.Next();
             var start = new ProcessStartInfo("dotnet") { ArgumentList = { Compare.Repository.Dll("src/Odin.Hosting", "Odin.Hosting") } };
             start.Environment["Odin__Database__Provider"] = "Postgres";
             start.Environment["Odin__Database__ConnectionString"] = round.Connection;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Odin.LoadTest.Compare;
 using Odin.Contracts;
 using StackExchange.Redis;
+using Odin.Testing;
 
 namespace Odin.LoadTest.Resume;
 
@@ -29,13 +30,13 @@ public static class ResumeCommand
         ThreadPool.GetMinThreads(out var workers, out var completions);
         ThreadPool.SetMinThreads(Math.Max(workers, 64), completions);
 
-        await using var redis = await LocalRedis.StartAsync();
+        await using var redis = await RedisServer.StartNewAsync();
         // The publisher shares two cores with thousands of reconnecting devices: its answers can wait longer than 5 s.
-        using var multiplexer = await ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},asyncTimeout=60000");
+        using var multiplexer = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},asyncTimeout=60000");
         await using var first = new OdinGatewayTarget(multiplexer);
         first.Prepare(count);
         await using var second = first.Twin();
-        await Task.WhenAll(first.StartAsync(redis.Configuration), second.StartAsync(redis.Configuration));
+        await Task.WhenAll(first.StartAsync(redis.ConnectionString), second.StartAsync(redis.ConnectionString));
 
         var devices = Enumerable.Range(0, count).Select(i => new ResumingDevice(first.Token(i), first.Drive, messagePack)).ToArray();
         // The gateway's own figures at this size: CPU per connect (/proc, utime + stime) and resident memory per connection.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.SignalR.Client;
 using Odin.Contracts;
+using Odin.Testing;
 
 namespace Odin.LoadTest.Resume;
 

@@ -4,6 +4,7 @@ using Odin.Shared.Notifications;
 using Odin.Contracts;
 using Odin.Shared.Redis;
 using StackExchange.Redis;
+using Odin.Testing;
 
 namespace Odin.LoadTest.Routing;
 
@@ -22,8 +23,8 @@ public static class IdentitiesCommand
         var devices = int.Parse(args.Optional("devices", "2000"), CultureInfo.InvariantCulture);
         var gatewayDll = args.All("gateway-dll").FirstOrDefault();
         var hold = TimeSpan.FromSeconds(int.Parse(args.Optional("hold", "0"), CultureInfo.InvariantCulture));
-        await using var local = await LocalRedis.StartAsync();
-        using var redis = await RedisCounters.ConnectAsync(local.Configuration);
+        await using var local = await RedisServer.StartNewAsync();
+        using var redis = await RedisCounters.ConnectAsync(local.ConnectionString);
         var server = redis.GetServers()[0];
 
         Console.WriteLine($"| {devices} devices on one gateway | gateway resident memory per connection | Redis used_memory per connection |");
@@ -32,7 +33,7 @@ public static class IdentitiesCommand
         {
             cancellationToken.ThrowIfCancellationRequested();
             await using var gateway = new OdinGatewayTarget(redis) { GatewayDll = gatewayDll };
-            await gateway.StartAsync(local.Configuration);
+            await gateway.StartAsync(local.ConnectionString);
             var tenants = Enumerable.Range(0, identities).Select(_ => Guid.NewGuid()).ToList();
             var tokens = Enumerable.Range(0, devices).Select(i => gateway.TokenFor(tenants[i % identities])).ToList();
             var (rss, used) = (ProcessMemory.Rss(gateway.ProcessId), await UsedMemoryAsync(server));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using StackExchange.Redis;
+using Odin.Testing;
 
 namespace Odin.LoadTest.Routing;
 
@@ -38,8 +39,8 @@ public static class RoutingCommand
             throw new ArgumentException("--gateways: each count must be at least 2 (the last gateway of each round holds no device).");
         }
 
-        await using var local = args.All("redis").Any() ? null : await LocalRedis.StartAsync();
-        var configuration = args.All("redis").FirstOrDefault() ?? local!.Configuration;
+        await using var local = args.All("redis").Any() ? null : await RedisServer.StartNewAsync();
+        var configuration = args.All("redis").FirstOrDefault() ?? local!.ConnectionString;
         using var redis = await RedisCounters.ConnectAsync(configuration);
         Console.WriteLine($"Redis: {(redis.GetServers().Length > 1 ? $"a Redis Cluster of {RedisCounters.Masters(redis).Count} masters" : "one server")}; "
             + $"gateway build: {gatewayDll ?? "this repository's"}; {identities} identities, {DevicesPerGateway} devices per holding gateway, {notifications} notifications a round");

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.SignalR.Client;
 using Odin.LoadTest.Compare;
 using Odin.Contracts;
+using Odin.Testing;
 
 namespace Odin.LoadTest.Run;
 
@@ -30,7 +31,14 @@ public static class RunCommand
         var gatewayPids = args.All("gateway-pid").Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList();
         var hub = args.Required("hub");
 
-        var setup = await ClusterSetup.CreateAsync(new Uri(args.Required("api")), args.Required("admin-key"), devices, Console.WriteLine);
+        // An identity, a drive and the devices, through the public API with the fixtures' client of it.
+        var api = new OdinApi(new HttpClient { BaseAddress = new Uri(args.Required("api")) }, args.Required("admin-key"));
+        var tenant = await api.CreateTenantAsync($"load-{Guid.NewGuid():N}.example");
+        var drive = await tenant.CreateDriveAsync("load");
+        var tokens = new string[devices];
+        await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (i, _) => tokens[i] = (await tenant.CreateDeviceAsync((drive, "read"))).AccessToken);
+        Console.WriteLine($"identity {tenant.Domain}: drive {drive}, {devices} devices registered");
         var rssBefore = gatewayPids.Sum(ProcessMemory.Rss);
         var histogram = new LatencyHistogram();
         var clients = new HubClient[devices];
@@ -38,11 +46,11 @@ public static class RunCommand
         await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
             async (i, token) =>
             {
-                var accessToken = setup.Tokens[i];
+                var accessToken = tokens[i];
                 var connection = DeviceConnection.Build(hub, () => Task.FromResult<string?>(accessToken), messagePack, reconnect: true);
                 var client = new HubClient(connection) { OnLatency = histogram.Record };
                 await connection.StartAsync(token);
-                await connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = [setup.Drive] }, token);
+                await connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = [drive] }, token);
                 clients[i] = client;
             });
 
@@ -57,7 +65,7 @@ public static class RunCommand
         {
             if (rate > 0 && written < clock.Elapsed.TotalSeconds * rate)
             {
-                await setup.WriteAsync();
+                await tenant.CreateFileAsync(drive, Guid.NewGuid());
                 written++;
                 continue;
             }

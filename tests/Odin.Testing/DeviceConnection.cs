@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Odin.LoadTest;
+namespace Odin.Testing;
 
-/// <summary>How every Odin device connects: WebSockets only, skip negotiation, JSON or MessagePack.</summary>
+/// <summary>How the test devices and the load driver's devices connect: WebSockets only, skip negotiation, JSON or MessagePack.</summary>
 public static class DeviceConnection
 {
     /// <param name="reconnect">Reconnect by itself after a drop (immediately, then after 0.2, 0.5, 1, 2 s, then every 2 s).</param>
