@@ -24,9 +24,8 @@ public static class GatewayComposition
 {
     public static ISignalRServerBuilder AddOdinGateway(this IServiceCollection services, IConfiguration configuration)
     {
-        var redis = configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
-        var section = configuration.GetSection(GatewayOptions.Section);
-        services.AddValidatedOptions<GatewayOptions>(configuration, GatewayOptions.Section);
+        var redis = RedisOptions.Read(configuration);
+        var gateway = services.AddValidatedOptions<GatewayOptions>(configuration, GatewayOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddOdinClusterPrimitives(redis);
         services.AddOdinObservability("odin-gateway", GatewayMetrics.MeterName);
@@ -53,14 +52,12 @@ public static class GatewayComposition
         services.AddHealthChecks().AddCheck<DrainReadinessCheck>("gateway-drain", tags: [HealthTags.Ready]);
         services.AddSingleton<PresenceTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
-        var drainTimeout = section.Get<GatewayOptions>()?.DrainTimeout ?? new GatewayOptions().DrainTimeout;
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = drainTimeout + TimeSpan.FromSeconds(5));
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = gateway.DrainTimeout + TimeSpan.FromSeconds(5));
 
-        var maxMessage = section.Get<GatewayOptions>()?.MaxReceiveMessageSize ?? new GatewayOptions().MaxReceiveMessageSize;
         var signalR = services
             .AddSignalR(options =>
             {
-                options.MaximumReceiveMessageSize = maxMessage;
+                options.MaximumReceiveMessageSize = gateway.MaxReceiveMessageSize;
                 // A failing call returns its HubException message; other exceptions stay generic.
                 options.EnableDetailedErrors = false;
                 options.AddFilter<CallBudgetFilter>();

@@ -54,7 +54,7 @@ public static class Program
     /// </summary>
     private static void RequireRedis(ConfigurationManager configuration)
     {
-        if (!(configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions()).IsCluster)
+        if (!RedisOptions.Read(configuration).IsCluster)
         {
             throw new StartupConfigurationException(
                 "Odin__Redis__Configuration is required: a standalone gateway receives notifications only through Redis (for one node, run Odin.Hosting alone: it hosts the hub).");

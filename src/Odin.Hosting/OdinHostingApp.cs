@@ -43,7 +43,7 @@ public static class OdinHostingApp
         var configuration = builder.Configuration;
         ListenAddresses.Check(configuration);
         var services = builder.Services;
-        var redis = configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+        var redis = RedisOptions.Read(configuration);
         var singleNode = !redis.IsCluster;
 
         services.TryAddSingleton(TimeProvider.System);
@@ -120,7 +120,7 @@ public static class OdinHostingApp
     /// <summary>For the executable: a single node drains its devices on SIGTERM before it stops (the hub is in this process).</summary>
     public static void DrainOnSignals(WebApplicationBuilder builder)
     {
-        var redis = builder.Configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+        var redis = RedisOptions.Read(builder.Configuration);
         if (!redis.IsCluster)
         {
             builder.Services.DrainOnSignals();

@@ -10,13 +10,15 @@ public static class OptionsComposition
     /// Binds <typeparamref name="T"/> to its configuration section and validates its data annotations, once while
     /// the services are composed (so a bad value stops start-up with one line naming the key, before anything is
     /// created on disk or anywhere else) and again when the options are first read, for values set in code.
+    /// Returns the validated values, for a composition that needs one now: a composition reads its settings from
+    /// here, never raw from the configuration, so nothing is built from a value that was not checked.
     /// </summary>
-    public static IServiceCollection AddValidatedOptions<T>(this IServiceCollection services, IConfiguration configuration, string section)
+    public static T AddValidatedOptions<T>(this IServiceCollection services, IConfiguration configuration, string section)
         where T : class, new()
     {
-        Check<T>(configuration, section);
+        var options = Check<T>(configuration, section);
         services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateDataAnnotations().ValidateOnStart();
-        return services;
+        return options;
     }
 
     /// <summary>The section's values, bound and validated now; a bad one throws <see cref="StartupConfigurationException"/> naming its key.</summary>

@@ -15,6 +15,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Odin:Cache:Duration", "-00:00:01", "Odin__Cache__Duration: ")]
     [InlineData("Odin:Redis:Configuration", "foo=bar", "Odin__Redis__Configuration: Keyword 'foo' is not supported")]
     [InlineData("Odin:Database:ConnectionString", "", "Odin__Database__ConnectionString is empty.")]
+    [InlineData("Odin:Redis:ChannelPrefix", "odin{x}", "Odin__Redis__ChannelPrefix: The prefix must be 1 to 64 letters, digits, '_', '.' or '-'.")]
     [InlineData("Odin:Redis:Configuration", "127.0.0.1:1", "Odin__Auth__SigningKeyPath: ")]
     [InlineData("Odin:Keys:EncryptionKey", "c2hvcnQ=", "Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes")]
     [InlineData("Odin:Keys:EncryptionKey", "not base64!", "Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes")]

@@ -16,9 +16,8 @@ public static class AuthComposition
     /// </summary>
     public static IServiceCollection AddOdinAuth(this IServiceCollection services, IConfiguration configuration, bool singleNode)
     {
-        var auth = configuration.GetSection(AuthOptions.Section);
-        services.AddValidatedOptions<AuthOptions>(configuration, AuthOptions.Section);
-        var keyPath = auth["SigningKeyPath"] is { Length: > 0 } configured ? configured : (singleNode ? "data/signing-key.pem" : "");
+        var auth = services.AddValidatedOptions<AuthOptions>(configuration, AuthOptions.Section);
+        var keyPath = auth.SigningKeyPath is { Length: > 0 } configured ? configured : (singleNode ? "data/signing-key.pem" : "");
         if (keyPath.Length == 0)
         {
             throw new StartupConfigurationException("Odin__Auth__SigningKeyPath is required when Odin__Redis__Configuration is set (cluster mode).");
@@ -38,7 +37,7 @@ public static class AuthComposition
         services.AddSingleton<DeviceTokenIssuer>();
         services.AddSingleton<LiveConnectionRevoker>();
 
-        var adminKey = configuration[$"{AdminOptions.Section}:ApiKey"];
+        var adminKey = OptionsComposition.Check<AdminOptions>(configuration, AdminOptions.Section).ApiKey;
         if (string.IsNullOrWhiteSpace(adminKey) && !singleNode)
         {
             throw new StartupConfigurationException("Odin__Admin__ApiKey is required when Odin__Redis__Configuration is set (cluster mode).");

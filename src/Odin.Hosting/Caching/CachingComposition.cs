@@ -17,8 +17,7 @@ public static class CachingComposition
     /// </summary>
     public static IServiceCollection AddLevel1Cache(this IServiceCollection services, IConfiguration configuration, RedisOptions redis)
     {
-        var options = configuration.GetSection(Level1CacheOptions.Section).Get<Level1CacheOptions>() ?? new Level1CacheOptions();
-        services.AddValidatedOptions<Level1CacheOptions>(configuration, Level1CacheOptions.Section);
+        var options = services.AddValidatedOptions<Level1CacheOptions>(configuration, Level1CacheOptions.Section);
         var names = new RedisNames(redis.ChannelPrefix);
         var builder = services.AddFusionCache(names.CacheName)
             .WithOptions(fusion =>

@@ -8,8 +8,7 @@ public static class FilesComposition
     public static WebApplicationBuilder AddFiles(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<FileStore>();
-        builder.Services.AddValidatedOptions<FileOptions>(builder.Configuration, FileOptions.Section);
-        var options = builder.Configuration.GetSection(FileOptions.Section).Get<FileOptions>() ?? new FileOptions();
+        var options = builder.Services.AddValidatedOptions<FileOptions>(builder.Configuration, FileOptions.Section);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         return builder;
     }

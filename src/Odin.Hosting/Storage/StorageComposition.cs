@@ -13,7 +13,7 @@ public static class StorageComposition
     /// </summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var options = services.AddValidatedOptions<DatabaseOptions>(configuration, DatabaseOptions.Section);
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             throw new StartupConfigurationException("Odin__Database__ConnectionString is empty.");
