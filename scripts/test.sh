@@ -17,8 +17,11 @@ if ! dotnet build Odin.sln -c Release -nologo -v quiet; then
   exit 1
 fi
 
-# The JavaScript device the cluster tests run (tests/js-device) needs its @microsoft/signalr client.
-(cd tests/js-device && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "npm ci in tests/js-device failed: the JavaScript client test will say so"
+# The TypeScript SDK (src/odin-client-js): built, for the JavaScript test devices (tests/js-sdk) import it, and
+# packed with npm pack; its sample app is built against that package. The tests that need them say so if this fails.
+(cd src/odin-client-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm pack --silent >/dev/null \
+  && cd sample && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build) \
+  || echo "building or packing the TypeScript SDK (src/odin-client-js) failed: the tests that need it will say so"
 # The OpenAPI lint test runs Redocly's CLI (tests/openapi, from npm with a lock file).
 (cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "npm ci in tests/openapi failed: the OpenAPI lint test will say so"
 

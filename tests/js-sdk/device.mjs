@@ -1,5 +1,5 @@
-// A device built on the TypeScript SDK (src/odin-client-js), run by tests the way tests/js-device/device.mjs
-// is: one JSON line per event on stdout, log lines on stderr, a clean stop when stdin ends.
+// A device app built on the TypeScript SDK (src/odin-client-js), run by the cluster tests (tests/Odin.Testing/JsDevice.cs):
+// one JSON line per event on stdout, log lines on stderr, a clean stop when stdin ends.
 //
 // Needs the SDK built first: (cd src/odin-client-js && npm ci && npm run build). It is imported from its
 // build output, so @microsoft/signalr resolves from src/odin-client-js/node_modules.
@@ -8,7 +8,9 @@
 //   serverUrl  where REST calls go (e.g. http://127.0.0.1:8080), with the Host header set to <domain>
 //   driveId    "-" (or "") subscribes to no drive: identity-wide events only
 //   hubUrl     the hub to connect to; default: the hubUrl the token endpoint answers
-// Environment: ODIN_PROTOCOL=messagepack for MessagePack; ODIN_LOG=debug for the SDK's debug lines on stderr.
+// Environment: ODIN_PROTOCOL=messagepack for MessagePack; ODIN_LOG=debug for the SDK's debug lines on stderr;
+// ODIN_POSITION_FILE=path keeps the device's position in that file, so a device started again resumes from it.
+import { readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import { OdinDevice } from "../../src/odin-client-js/dist/index.js";
@@ -69,6 +71,20 @@ function hostFetch(defaultHost) {
     });
 }
 
+/** The position in a JSON file, as an app that outlives its process keeps it. */
+const positionFile = process.env.ODIN_POSITION_FILE;
+const filePositionStore = positionFile && {
+  load: async () => {
+    try {
+      return JSON.parse(await readFile(positionFile, "utf8"));
+    } catch (error) {
+      if (error.code === "ENOENT") return null;
+      throw error;
+    }
+  },
+  save: (position) => writeFile(positionFile, JSON.stringify(position)),
+};
+
 const device = new OdinDevice({
   domain,
   deviceId,
@@ -78,6 +94,7 @@ const device = new OdinDevice({
   hubUrl: hubUrl || undefined,
   protocol: process.env.ODIN_PROTOCOL === "messagepack" ? "messagepack" : "json",
   reconnectJitterMs: 1000,
+  ...(filePositionStore ? { positionStore: filePositionStore } : {}),
   fetch: hostFetch(domain),
   logger: (level, message) => {
     if (debug || level !== "debug") process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);

@@ -69,11 +69,14 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task A_device_away_longer_than_the_history_is_told_to_resync_and_its_SDK_rereads_the_changes()
     {
-        await using var load = await StartAsync();
+        await using var load = await StartAsync(jsDevicesPerTenant: 1);
         var tenant = load.Tenants[0];
         var (away, drives, handle) = tenant.Devices.First(d => d.Drives.Length == 2);
-        await away.DisposeAsync(); // the app stops; its position stays in its store
+        var (jsAway, jsDrive, jsHandle, jsPosition) = tenant.JsDevices[0];
+        await away.DisposeAsync(); // the apps stop; their positions stay in their stores (the JavaScript one in a file)
+        await jsAway.DisposeAsync();
         var before = away.Processed;
+        var jsBefore = jsAway.Seqs;
         var target = tenant.Files.Count + ChaosClusterFixture.HistoryLength + 50;
         await Eventually.TrueAsync(() => tenant.Files.Count >= target, "more writes to the identity than its history holds", TimeSpan.FromSeconds(60));
 
@@ -82,10 +85,12 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
             store: away.PositionStore);
         Assert.True(back.Resyncs >= 1);
         Assert.Contains(back.Handled, n => n.FromChanges);
+        await using var jsBack = await JsDevice.StartAsync(fixture.Cluster.Haproxy.BaseAddress, fixture.Cluster.Haproxy.HubUrl, jsHandle, jsDrive, jsPosition);
+        await Eventually.TrueAsync(() => jsBack.FromChanges > 0, "the JavaScript device to re-read /changes");
 
-        await load.WriteMoreAsync(100, "after the device came back");
+        await load.WriteMoreAsync(100, "after the devices came back");
         await load.StopWritingAsync();
-        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync(except: new HashSet<SdkDevice> { away });
+        await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync(except: new HashSet<object> { away, jsAway });
 
         // What the app processed before it stopped and after it started again: every seq of its drives, once, in order.
         var seqs = await tenant.SeqsByDriveAsync();
@@ -93,7 +98,10 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
         var files = expected.ToHashSet();
         await Eventually.TrueAsync(() => before.Concat(back.Processed).Count(files.Contains) >= expected.Count, "the device to have every seq of its drives");
         Assert.Equal(expected, before.Concat(back.Processed).Where(files.Contains));
-        load.Log($"the device re-read {back.Handled.Count(n => n.FromChanges)} changes, then went on live");
+        var jsExpected = seqs[jsDrive].Values.Order().ToList();
+        await Eventually.TrueAsync(() => jsBefore.Concat(jsBack.Seqs).Count(files.Contains) >= jsExpected.Count, "the JavaScript device to have every seq of its drive");
+        Assert.Equal(jsExpected, jsBefore.Concat(jsBack.Seqs).Where(files.Contains));
+        load.Log($"the .NET device re-read {back.Handled.Count(n => n.FromChanges)} changes and the JavaScript one {jsBack.FromChanges}, then both went on live");
     }
 
     /// <summary>The load goes on without <paramref name="victim"/>, then with it started again; then every device is checked.</summary>

@@ -13,8 +13,8 @@ internal sealed class LoadedTenant(TenantHandle tenant, Guid[] drives)
     /// <summary>Devices on the .NET SDK (JSON and MessagePack), each subscribed to one drive or both.</summary>
     public List<(SdkDevice Device, Guid[] Drives, DeviceHandle Handle)> Devices { get; } = [];
 
-    /// <summary>Devices on the official JavaScript client, each subscribed to one drive.</summary>
-    public List<(JsDevice Device, Guid Drive)> JsDevices { get; } = [];
+    /// <summary>Devices on the TypeScript SDK under node, each subscribed to one drive, each keeping its position in a file.</summary>
+    public List<(JsDevice Device, Guid Drive, DeviceHandle Handle, string PositionFile)> JsDevices { get; } = [];
 
     /// <summary>Every file written (or being written) and its drive.</summary>
     public ConcurrentDictionary<Guid, Guid> Files { get; } = new();
