@@ -5,7 +5,11 @@ using Odin.Contracts;
 
 namespace Odin.Testing;
 
-/// <summary>A real SignalR .NET client device that records everything the hub sends it.</summary>
+/// <summary>
+/// A device that speaks the hub's protocol directly (a real SignalR .NET client) and records everything the hub sends
+/// it: the observer for tests of the server's side of the contract (what is sent, in what order, when). Tests of what
+/// an app sees use the SDKs (<see cref="SdkDevice"/>, <see cref="JsDevice"/>).
+/// </summary>
 public sealed class NotificationRecorder : IAsyncDisposable
 {
     private readonly ConcurrentQueue<NotificationEnvelope> _received = new();
@@ -22,7 +26,6 @@ public sealed class NotificationRecorder : IAsyncDisposable
     private long _cursor;
     private string? _epoch;
 
-    private Func<long, Task<IReadOnlyList<long>>>? _reread;
     private readonly ConcurrentQueue<string> _reconnectRequests = new();
     private readonly ConcurrentQueue<(TimelineEvent Event, DateTimeOffset At)> _timeline = new();
     private volatile bool _disposed;
@@ -52,15 +55,7 @@ public sealed class NotificationRecorder : IAsyncDisposable
 
             InterlockedMax(ref _cursor, n.Seq);
         });
-        // Awaited by the client before the next message is handled, so a re-read comes before what follows the Resync.
-        connection.On<string>(nameof(IDeviceClient.Resync), async reason =>
-        {
-            _resyncs.Enqueue(reason);
-            if (_reread is { } reread)
-            {
-                await ReReadAsync(reread);
-            }
-        });
+        connection.On<string>(nameof(IDeviceClient.Resync), _resyncs.Enqueue);
         connection.On<string, int>(nameof(IDeviceClient.Reconnect), (reason, _) =>
         {
             _reconnectRequests.Enqueue(reason);
@@ -177,34 +172,6 @@ public sealed class NotificationRecorder : IAsyncDisposable
         InterlockedMax(ref _cursor, Math.Max(cursor, result.Recovered ? 0 : result.LastSeq));
         _resumes.Enqueue(result);
         return result;
-    }
-
-    /// <summary>
-    /// Does what an app does when told <c>Resync</c>: re-reads <c>/changes</c> after the last seq it processed
-    /// (<paramref name="reread"/> answers the seqs of this device's drives after the one given) and processes them,
-    /// before it handles what came after the <c>Resync</c>.
-    /// </summary>
-    public void ReReadOnResync(Func<long, Task<IReadOnlyList<long>>> reread) => _reread = reread;
-
-    private async Task ReReadAsync(Func<long, Task<IReadOnlyList<long>>> reread)
-    {
-        long after;
-        lock (_processed)
-        {
-            after = _lastProcessed;
-        }
-
-        var found = await reread(after);
-        lock (_processed)
-        {
-            foreach (var seq in found.Order().Where(seq => seq > _lastProcessed))
-            {
-                _processed.Add(seq);
-                _lastProcessed = seq;
-            }
-        }
-
-        InterlockedMax(ref _cursor, found.Count > 0 ? found.Max() : 0);
     }
 
     private static void InterlockedMax(ref long target, long value)

@@ -21,8 +21,7 @@ public sealed class PeerTransferChaosTests(ProcessClusterFixture fixture, ITestO
         var outbox = await alice.CreateDriveAsync("outbox");
         var inbox = await bob.CreateDriveAsync("inbox");
         var device = await bob.CreateDeviceAsync((inbox, "read"));
-        await using var recorder = await NotificationRecorder.ConnectAsync(cluster.Haproxy.HubUrl, device.AccessToken, messagePack: false, reconnect: true);
-        await recorder.SubscribeAsync(inbox);
+        await using var app = await SdkDevice.StartAsync(cluster.Haproxy.BaseAddress, cluster.Haproxy.HubUrl, device, [inbox]);
         var files = Enumerable.Range(0, Files).Select(_ => Guid.NewGuid()).ToList();
         foreach (var file in files)
         {
@@ -58,21 +57,21 @@ public sealed class PeerTransferChaosTests(ProcessClusterFixture fixture, ITestO
         Assert.Equal(Files, arrived.Count);
         Assert.True(expected.SetEquals(arrived), "bob's drive holds exactly the files alice sent");
 
-        await Eventually.TrueAsync(() => Distinct(recorder, NotificationTypes.FileAdded).Count == Files && Distinct(recorder, NotificationTypes.InboxItemReceived).Count == Files,
+        await Eventually.TrueAsync(() => Distinct(app, NotificationTypes.FileAdded).Count == Files && Distinct(app, NotificationTypes.InboxItemReceived).Count == Files,
             "the device to hear of every file", TimeSpan.FromSeconds(30));
         foreach (var type in new[] { NotificationTypes.FileAdded, NotificationTypes.InboxItemReceived })
         {
-            var perFile = Distinct(recorder, type);
+            var perFile = Distinct(app, type);
             Assert.True(expected.SetEquals(perFile.Keys), $"{type} for exactly the sent files");
             Assert.All(perFile.Values, ids => Assert.Single(ids)); // one notification per file, however often it was delivered
         }
 
-        Assert.DoesNotContain(recorder.Received, n => n.Type == NotificationTypes.FileModified); // no file was applied twice
+        Assert.DoesNotContain(app.Handled, n => n.Envelope.Type == NotificationTypes.FileModified); // no file was applied twice
     }
 
-    /// <summary>Per file, the distinct notification ids of one type the device received.</summary>
-    private static Dictionary<Guid, HashSet<Guid>> Distinct(NotificationRecorder recorder, string type) =>
-        recorder.Received.Where(n => n.Type == type && n.FileId is not null)
+    /// <summary>Per file, the distinct notification ids of one type the device's app was given.</summary>
+    private static Dictionary<Guid, HashSet<Guid>> Distinct(SdkDevice app, string type) =>
+        app.Handled.Select(h => h.Envelope).Where(n => n.Type == type && n.FileId is not null)
             .GroupBy(n => n.FileId!.Value).ToDictionary(g => g.Key, g => g.Select(n => n.Id).ToHashSet());
 
     private static async Task<bool> TrySendAsync(TenantHandle sender, string recipient, Guid drive, Guid file)
