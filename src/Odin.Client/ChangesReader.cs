@@ -61,9 +61,15 @@ internal sealed class ChangesReader(OdinHttp http)
                 var page = await response.Content.ReadFromJsonAsync<ChangesPage>(OdinHttp.Json, cancellationToken)
                            ?? throw new HttpRequestException("The changes feed answered an empty body.");
                 all.AddRange(page.Changes.Select(c => c with { DriveId = drive }));
-                if (!page.HasMore || page.Cursor <= cursor)
+                if (!page.HasMore)
                 {
                     break;
+                }
+
+                if (page.Cursor <= cursor)
+                {
+                    // Taking the pages read so far as the whole would skip what the feed still holds.
+                    throw new HttpRequestException($"The changes feed of drive {drive} says it has more after cursor {cursor} but does not move past it.");
                 }
 
                 cursor = page.Cursor;

@@ -41,6 +41,12 @@ internal static partial class DeviceLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Could not get a token: {Reason}")]
     public static partial void NoToken(ILogger logger, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "More than {Capacity} notifications wait for the app's handler: closing the connection, to resume from the last one taken when it has caught up")]
+    public static partial void AppTooSlow(ILogger logger, int capacity);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Could not renew the token yet ({Reason}); the connection goes on with the current one")]
+    public static partial void RenewalFailed(ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "The app's {Handler} handler failed (seq {Seq}); the device goes on with the next")]
     public static partial void HandlerFailed(ILogger logger, Exception exception, string handler, long seq);
 }

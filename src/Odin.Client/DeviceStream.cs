@@ -12,6 +12,7 @@ internal sealed class DeviceStream(IDevicePositionStore store, ILogger logger)
     private string? _epoch;
     private long _seq;
     private bool _positioned; // false for a device that has never subscribed: its first Subscribe sets its start
+    private readonly List<NotificationEnvelope> _beforeStart = []; // a new device's arrivals before its first answer
 
     public Func<DeviceNotification, Task>? OnNotification { get; set; }
 
@@ -20,6 +21,9 @@ internal sealed class DeviceStream(IDevicePositionStore store, ILogger logger)
     public DevicePosition? Position => _epoch is null ? null : new DevicePosition(_epoch, _seq);
 
     public long Seq => _seq;
+
+    /// <summary>False until the device's first <c>Subscribe</c> answer set where it starts.</summary>
+    public bool IsPositioned => _positioned;
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -30,9 +34,16 @@ internal sealed class DeviceStream(IDevicePositionStore store, ILogger logger)
     }
 
     /// <summary>What <c>Subscribe</c> asks for: a resume from the position, once there is one.</summary>
-    public SubscribeRequest Request(IReadOnlyList<Guid> drives) => _positioned
-        ? new SubscribeRequest { DriveIds = [.. drives], ResumeFrom = _seq, Epoch = _epoch }
-        : new SubscribeRequest { DriveIds = [.. drives] };
+    public SubscribeRequest Request(IReadOnlyList<Guid> drives)
+    {
+        if (_positioned)
+        {
+            return new SubscribeRequest { DriveIds = [.. drives], ResumeFrom = _seq, Epoch = _epoch };
+        }
+
+        _beforeStart.Clear(); // held by a connection that ended before its answer: the new answer starts anew
+        return new SubscribeRequest { DriveIds = [.. drives] };
+    }
 
     /// <summary>A notification from the gateway: live, or replayed by a resume.</summary>
     public async Task ReceivedAsync(NotificationEnvelope envelope, CancellationToken cancellationToken)
@@ -51,6 +62,14 @@ internal sealed class DeviceStream(IDevicePositionStore store, ILogger logger)
             return;
         }
 
+        if (!_positioned)
+        {
+            // The gateway may send what it hears before it reads the head it answers with: held until the answer says
+            // where this device starts, so that it neither takes what came before its start nor skips what follows.
+            _beforeStart.Add(envelope);
+            return;
+        }
+
         if (envelope.Seq <= _seq)
         {
             return; // a repeat: a connection that closed mid-delivery, or a resume that overlaps what was live
@@ -63,14 +82,22 @@ internal sealed class DeviceStream(IDevicePositionStore store, ILogger logger)
     public async Task SubscribedAsync(SubscribeResult result, CancellationToken cancellationToken)
     {
         _epoch = result.Epoch;
-        if (!_positioned)
+        if (_positioned)
         {
-            // A new device starts at the identity's newest seq: what came before it is not its to process.
-            _seq = Math.Max(_seq, result.LastSeq);
-            _positioned = true;
+            await SaveAsync();
+            return;
         }
 
-        await store.SaveAsync(new DevicePosition(_epoch, _seq), cancellationToken);
+        // A new device starts at the identity's newest seq: what came before it is not its to process.
+        _seq = Math.Max(_seq, result.LastSeq);
+        _positioned = true;
+        await SaveAsync();
+        foreach (var held in _beforeStart.OrderBy(n => n.Seq).ToList())
+        {
+            await ReceivedAsync(held, cancellationToken);
+        }
+
+        _beforeStart.Clear();
     }
 
     /// <summary>Raises what <c>/changes</c> held after the position (in seq order), and moves the position past it.</summary>
@@ -94,7 +121,7 @@ internal sealed class DeviceStream(IDevicePositionStore store, ILogger logger)
         if (through > _seq)
         {
             _seq = through;
-            await SaveAsync(cancellationToken);
+            await SaveAsync();
         }
     }
 
@@ -115,14 +142,15 @@ internal sealed class DeviceStream(IDevicePositionStore store, ILogger logger)
         }
 
         _seq = notification.Envelope.Seq;
-        await SaveAsync(cancellationToken);
+        await SaveAsync();
     }
 
-    private async Task SaveAsync(CancellationToken cancellationToken)
+    /// <summary>Kept even when the device is stopping: the app has processed what the position says.</summary>
+    private async Task SaveAsync()
     {
         if (_epoch is not null)
         {
-            await store.SaveAsync(new DevicePosition(_epoch, _seq), cancellationToken);
+            await store.SaveAsync(new DevicePosition(_epoch, _seq), CancellationToken.None);
         }
     }
 }

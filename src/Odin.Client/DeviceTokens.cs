@@ -9,8 +9,14 @@ namespace Odin.Client;
 /// The device's access token: fetched when needed, kept until it comes within the refresh margin of expiry, and
 /// classified when refused (a refusal of the token endpoint is terminal; anything else is tried again).
 /// </summary>
-internal sealed class DeviceTokens(OdinDeviceOptions options, OdinHttp http)
+internal sealed class DeviceTokens(OdinDeviceOptions options, OdinHttp http, Microsoft.Extensions.Logging.ILogger logger)
 {
+    /// <summary>
+    /// A token is used at least this long before it is renewed, so that a skewed clock or a provider that hands back
+    /// a token near its end never makes a loop (Odin's tokens live 10 s or more: renewed half-way, never below this).
+    /// </summary>
+    private static readonly TimeSpan MinimumUse = TimeSpan.FromSeconds(5);
+
     private Issued? _current;
 
     private sealed record Issued(DeviceTokenResponse Token, DateTimeOffset RenewAt);
@@ -25,11 +31,40 @@ internal sealed class DeviceTokens(OdinDeviceOptions options, OdinHttp http)
             return current.Token;
         }
 
+        return await IssueAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Fetches the token that replaces the current one. False: the token endpoint could not answer now (try again
+    /// later; the current token lasts meanwhile). A refusal is true: the next <see cref="GetAsync"/> meets it and stops.
+    /// </summary>
+    public async Task<bool> RenewAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await IssueAsync(cancellationToken);
+            return true;
+        }
+        catch (OdinRefusedException)
+        {
+            _current = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            DeviceLog.RenewalFailed(logger, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task<DeviceTokenResponse> IssueAsync(CancellationToken cancellationToken)
+    {
         var fetchedAt = DateTimeOffset.UtcNow;
         var token = options.TokenProvider is { } provider ? await provider(cancellationToken) : await FetchAsync(cancellationToken);
-        // A token shorter-lived than twice the margin is renewed half-way instead (never in a loop).
+        // Renewed the margin before it expires, or half-way through a shorter life, and never sooner than MinimumUse.
         var margin = TimeSpan.FromTicks(Math.Min(options.TokenRefreshMargin.Ticks, (token.ExpiresAt - fetchedAt).Ticks / 2));
-        _current = new Issued(token, token.ExpiresAt - margin);
+        var renewAt = token.ExpiresAt - margin;
+        _current = new Issued(token, renewAt > fetchedAt + MinimumUse ? renewAt : fetchedAt + MinimumUse);
         return token;
     }
 

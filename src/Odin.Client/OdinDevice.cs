@@ -37,7 +37,7 @@ public sealed class OdinDevice : IAsyncDisposable
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger<OdinDevice>() ?? (ILogger)NullLogger.Instance;
         var http = new OdinHttp(options, options.Http ?? (_ownHttp = new HttpClient()));
-        _tokens = new DeviceTokens(options, http);
+        _tokens = new DeviceTokens(options, http, _logger);
         _changes = new ChangesReader(http);
         _stream = new DeviceStream(options.PositionStore, _logger);
     }
@@ -144,7 +144,7 @@ public sealed class OdinDevice : IAsyncDisposable
                 continue;
             }
 
-            await using var session = new DeviceSession(_options, token, _stream, _changes, SetState, _logger);
+            await using var session = new DeviceSession(_options, token, _stream, _changes, _tokens, SetState, _logger);
             var end = await session.RunAsync(_tokens.RenewAt, () => _firstLive.TrySetResult(), stop);
             (wait, failures) = end switch
             {
@@ -154,7 +154,7 @@ public sealed class OdinDevice : IAsyncDisposable
                 SessionEnd.TokenRefused => (Backoff.AfterFailure(failures + 1, _options.MaxBackoff), failures + 1),
                 _ => (Backoff.AfterFailure(failures + 1, _options.MaxBackoff), failures + 1),
             };
-            if (end is SessionEnd.TokenRefused or SessionEnd.Renewing or SessionEnd.Failed)
+            if (end is SessionEnd.TokenRefused or SessionEnd.Failed)
             {
                 // A gateway closes a revoked device's connection without a word: a fresh token is how the device learns it.
                 _tokens.Invalidate();
@@ -168,7 +168,14 @@ public sealed class OdinDevice : IAsyncDisposable
 
         SetState(OdinDeviceState.Stopped);
         _firstLive.TrySetCanceled();
-        Stopped?.Invoke(reason);
+        try
+        {
+            Stopped?.Invoke(reason);
+        }
+        catch (Exception ex)
+        {
+            DeviceLog.HandlerFailed(_logger, ex, nameof(Stopped), 0);
+        }
     }
 
     private void SetState(OdinDeviceState state)

@@ -92,11 +92,21 @@ class Deferred<T> {
  */
 class SerialQueue {
   private tail: Promise<void> = Promise.resolve();
+  private waiting = 0;
 
   constructor(private readonly onError: (error: unknown) => void) {}
 
-  enqueue(work: () => Promise<void>): void {
-    this.tail = this.tail.then(() => work()).catch((error: unknown) => this.onError(error));
+  /** Queues work; false when more than {@link InboxCapacity} items already wait (nothing is queued then). */
+  enqueue(work: () => Promise<void>): boolean {
+    if (this.waiting >= InboxCapacity) return false;
+    this.waiting++;
+    this.tail = this.tail
+      .then(() => {
+        this.waiting--;
+        return work();
+      })
+      .catch((error: unknown) => this.onError(error));
+    return true;
   }
 
   /** Resolves once everything queued so far, and whatever that queued, has run. */
@@ -108,6 +118,14 @@ class SerialQueue {
     } while (seen !== this.tail);
   }
 }
+
+/**
+ * Notifications waiting for the app's handler on one connection, at most: room for a whole replay (the history's
+ * default cap is 1000) and a full gateway send queue (1000). The SignalR client reads the socket whatever the
+ * handlers do, so beyond this an app slower than its notifications gets the connection closed and resumes from its
+ * position (as the gateway asks a slow reader to), instead of memory growing without bound.
+ */
+const InboxCapacity = 4096;
 
 /** Why the SDK ended a connection itself. */
 type SessionEnd = "stopped" | "refresh" | "failed";
@@ -195,7 +213,8 @@ export class OdinDevice {
 
   private current: Position | null = null;
   /** A new device's highest seq raised before its first Subscribe answer gave it a position. */
-  private provisionalSeq = 0;
+  /** A new device's notifications that came before its first Subscribe answer said where it starts. */
+  private beforeStart: NotificationEnvelope[] = [];
   private token: HeldToken | null = null;
   private tokenFetch: Promise<HeldToken> | null = null;
   private stateValue: DeviceState = "stopped";
@@ -419,6 +438,7 @@ export class OdinDevice {
     const request: SubscribeRequest = position
       ? { driveIds: [...this.drives], resumeFrom: position.seq, epoch: position.epoch }
       : { driveIds: [...this.drives] };
+    if (!position) this.beforeStart = []; // held by a connection that ended before its answer: the new answer starts anew
     this.log("debug", position ? `subscribing, resuming after seq ${position.seq}` : "subscribing as a new device");
     session.connection.invoke(DeviceHubMethods.Subscribe, request).then(
       (raw: unknown) => {
@@ -476,8 +496,14 @@ export class OdinDevice {
     builder.configureLogging(this.signalRLogger);
     const connection = builder.build();
     const session = new Session(connection, token, (error) => this.log("error", `a handler failed: ${errorText(error)}`));
-    connection.on(DeviceHubEvents.Notification, (raw: unknown) => session.queue.enqueue(() => this.takeNotification(session, raw)));
-    connection.on(DeviceHubEvents.Resync, (reason: unknown) => session.queue.enqueue(() => this.takeResync(session, String(reason ?? ""))));
+    const take = (work: () => Promise<void>) => {
+      if (!session.queue.enqueue(work) && !session.end) {
+        this.log("warn", `more than ${InboxCapacity} notifications wait for the handler: closing the connection, to resume from the last one taken`);
+        this.endSession(session, "failed");
+      }
+    };
+    connection.on(DeviceHubEvents.Notification, (raw: unknown) => take(() => this.takeNotification(session, raw)));
+    connection.on(DeviceHubEvents.Resync, (reason: unknown) => take(() => this.takeResync(session, String(reason ?? ""))));
     connection.on(DeviceHubEvents.Reconnect, (reason: unknown, retryAfterMs: unknown) => {
       const wait = Number(retryAfterMs ?? 0);
       session.reconnect = { reason: String(reason ?? ""), retryAfterMs: Number.isFinite(wait) && wait > 0 ? wait : 0 };
@@ -504,19 +530,37 @@ export class OdinDevice {
   private async takeSubscribed(session: Session, result: SubscribeResult): Promise<void> {
     if (session.dead || this.stopping) return;
     const known = this.current;
-    // A new device takes the identity's newest seq as its first cursor (or what it raised before, if higher).
-    this.current = { epoch: result.epoch, seq: known ? known.seq : Math.max(this.provisionalSeq, result.lastSeq) };
-    await this.savePosition();
+    await this.takeStart(session, result);
     if (session.dead || this.stopping || session.isClosed || session.end) return; // the position counts; the connection is gone
     if (result.rejected.length > 0) {
       this.log("warn", `Subscribe rejected drives ${result.rejected.join(", ")} (not granted to this device, or over the limit)`);
     }
 
-    this.log("info", `live: ${result.recovered ? "recovered" : known ? "not recovered" : "new"}, cursor ${this.current.seq}`);
+    this.log("info", `live: ${result.recovered ? "recovered" : known ? "not recovered" : "new"}, cursor ${this.current?.seq}`);
     session.live = true;
     this.setState("live");
     this.scheduleRefresh(session, session.token.refreshAtMs - Date.now());
     this.firstLive?.resolve();
+  }
+
+  /**
+   * Takes a Subscribe answer's epoch; a new device starts at its `lastSeq` (the identity's newest seq), and what it
+   * held from before the answer is taken now, above that start, in order.
+   */
+  private async takeStart(session: Session, result: SubscribeResult): Promise<void> {
+    if (this.current) {
+      this.current = { epoch: result.epoch, seq: this.current.seq };
+      await this.savePosition();
+      return;
+    }
+
+    this.current = { epoch: result.epoch, seq: result.lastSeq };
+    await this.savePosition();
+    const held = this.beforeStart.sort((a, b) => a.seq - b.seq);
+    this.beforeStart = [];
+    for (const envelope of held) {
+      if (envelope.seq > this.current.seq) await this.raise(session, { envelope, fromChanges: false });
+    }
   }
 
   private async takeNotification(session: Session, raw: unknown): Promise<void> {
@@ -535,7 +579,14 @@ export class OdinDevice {
       return;
     }
 
-    const cursor = this.current ? this.current.seq : this.provisionalSeq;
+    if (!this.current) {
+      // The gateway may send what it hears before it reads the head it answers with: held until the answer says where
+      // this device starts, so that it neither takes what came before its start nor skips what follows.
+      this.beforeStart.push(envelope);
+      return;
+    }
+
+    const cursor = this.current.seq;
     if (envelope.seq <= cursor) {
       this.log("debug", `seq ${envelope.seq} dropped: at or before the cursor ${cursor}`);
       return;
@@ -546,16 +597,13 @@ export class OdinDevice {
 
   private async takeResync(session: Session, reason: string): Promise<void> {
     if (session.dead || this.stopping) return;
-    if (!this.current) {
-      this.log("warn", `Resync without a position, ignored: ${reason}`);
-      return;
-    }
-
     if (!session.isClosed) this.setState("resyncing");
-    this.log("info", `re-reading /changes after seq ${this.current.seq}: ${reason}`);
+    this.log("info", `re-reading /changes: ${reason}`);
     try {
       const result = await session.subscribed.promise; // the drives this connection follows
       if (session.dead || this.stopping) return;
+      if (!this.current) await this.takeStart(session, result); // a new device re-reads from its start
+      if (session.dead || this.stopping || !this.current) return;
       const from = this.current.seq;
       const highest = await resyncChanges(
         result.accepted,
@@ -612,13 +660,9 @@ export class OdinDevice {
       }
     }
 
-    if (this.current) {
-      if (seq > this.current.seq) {
-        this.current = { ...this.current, seq };
-        await this.savePosition();
-      }
-    } else {
-      this.provisionalSeq = Math.max(this.provisionalSeq, seq);
+    if (this.current && seq > this.current.seq) {
+      this.current = { ...this.current, seq };
+      await this.savePosition();
     }
   }
 
@@ -759,7 +803,11 @@ export class OdinDevice {
     this.stopWaiters.add(onAbort);
     try {
       if (init.signal?.aborted || this.stopping) abort.abort();
-      return await this.fetchImpl(`${this.serverUrl}${path}`, { method, headers, body: init.body, signal: abort.signal });
+      const response = await this.fetchImpl(`${this.serverUrl}${path}`, { method, headers, body: init.body, signal: abort.signal });
+      // The body is read here, under the same timeout and abort: a server that stalls mid-body cannot hold the device.
+      const body = await response.arrayBuffer();
+      const empty = body.byteLength === 0 || response.status === 204 || response.status === 205 || response.status === 304;
+      return new Response(empty ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
     } finally {
       clearTimeout(timer);
       init.signal?.removeEventListener("abort", onAbort);

@@ -37,7 +37,7 @@ export function readJwtClaims(jwt: string): Record<string, unknown> | null {
 }
 
 /** A token is never renewed sooner than this after it arrived (a clock far ahead of the server's cannot spin). */
-export const MinTokenRefreshDelayMs = 10_000;
+export const MinTokenRefreshDelayMs = 5_000;
 
 /**
  * Holds a fetched token. It is renewed `refreshMarginMs` before it expires, or halfway through its life when
