@@ -21,6 +21,14 @@ public sealed class OdinApi(HttpClient http, string adminKey = OdinHost.AdminKey
         return new TenantHandle(this, Guid.Parse((string)body["tenantId"]!), domain, (string)body["ownerToken"]!);
     }
 
+    /// <summary>A new identity with one drive (<c>docs</c>) and a device that reads it.</summary>
+    public async Task<(TenantHandle Tenant, Guid Drive, DeviceHandle Device)> CreateReaderAsync()
+    {
+        var tenant = await CreateTenantAsync();
+        var drive = await tenant.CreateDriveAsync("docs");
+        return (tenant, drive, await tenant.CreateDeviceAsync((drive, "read")));
+    }
+
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? bearer, string? host, object? json = null, string? ifMatch = null)
     {
         var request = new HttpRequestMessage(method, path);
@@ -95,6 +103,15 @@ public sealed record TenantHandle(OdinApi Api, Guid TenantId, string Domain, str
     public Task<HttpResponseMessage> PutFileAsync(Guid driveId, Guid fileId, object? body = null, string? versionTag = null, string? bearer = null, string? rawIfMatch = null) =>
         Api.SendAsync(HttpMethod.Put, $"/api/v1/drives/{driveId}/files/{fileId}", bearer ?? OwnerToken, Domain,
             body ?? new { metadata = new { name = "file" } }, rawIfMatch ?? (versionTag is null ? null : $"\"{versionTag}\""));
+
+    /// <summary>Creates <paramref name="count"/> new files in <paramref name="driveId"/>, one after another.</summary>
+    public async Task CreateFilesAsync(Guid driveId, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await CreateFileAsync(driveId, Guid.NewGuid());
+        }
+    }
 
     /// <summary>Creates a file as the owner and returns its version tag.</summary>
     public async Task<string> CreateFileAsync(Guid driveId, Guid fileId)

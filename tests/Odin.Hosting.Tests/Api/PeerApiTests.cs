@@ -7,31 +7,17 @@ using static Odin.Hosting.Tests.Api.ApiAssert;
 namespace Odin.Hosting.Tests.Api;
 
 /// <summary>One node whose peer calls go back to itself: two of its identities send each other files.</summary>
-public sealed class PeerNode : IAsyncLifetime
+public sealed class PeerNode : OdinNodeFixture
 {
-    public OdinHost Host { get; private set; } = null!;
+    private static readonly string Address = $"http://127.0.0.1:{FreePort.Next()}";
 
-    public OdinApi Api { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {
-        var address = $"http://127.0.0.1:{FreePort.Next()}";
-        Host = await OdinHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["urls"] = address,
-            ["Odin:Peer:ResolveTo"] = address,
-            ["Odin:Peer:AllowedNetworks"] = "127.0.0.1/32", // its own loopback address, named as an operator would
-            ["Odin:Peer:PollInterval"] = "00:00:00.050",
-        });
-        Api = new OdinApi(Host.CreateClient());
-    }
-
-    public async Task DisposeAsync()
-    {
-        Api.Http.Dispose();
-        await Host.DisposeAsync();
-        Directory.Delete(Host.DataFolder, recursive: true);
-    }
+        ["urls"] = Address,
+        ["Odin:Peer:ResolveTo"] = Address,
+        ["Odin:Peer:AllowedNetworks"] = "127.0.0.1/32", // its own loopback address, named as an operator would
+        ["Odin:Peer:PollInterval"] = "00:00:00.050",
+    };
 }
 
 public sealed class PeerApiTests(PeerNode node) : IClassFixture<PeerNode>

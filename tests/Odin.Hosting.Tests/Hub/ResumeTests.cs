@@ -5,24 +5,9 @@ using Odin.Testing;
 namespace Odin.Hosting.Tests.Hub;
 
 /// <summary>A node that keeps 5 notifications per identity, so a longer absence shows.</summary>
-public sealed class ShortHistoryNode : IAsyncLifetime
+public sealed class ShortHistoryNode : OdinNodeFixture
 {
-    public OdinHost Host { get; private set; } = null!;
-
-    public OdinApi Api { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Host = await OdinHost.StartAsync(new Dictionary<string, string?> { ["Odin:History:MaxLength"] = "5" });
-        Api = new OdinApi(Host.CreateClient());
-    }
-
-    public async Task DisposeAsync()
-    {
-        Api.Http.Dispose();
-        await Host.DisposeAsync();
-        Directory.Delete(Host.DataFolder, recursive: true);
-    }
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?> { ["Odin:History:MaxLength"] = "5" };
 }
 
 /// <summary>A device that comes back resumes from its last seq: exactly what it missed, in order, or Resync.</summary>
@@ -105,18 +90,7 @@ public sealed class ResumeTests(ShortHistoryNode node) : IClassFixture<ShortHist
         Assert.True((await recorder.ResumeAsync(1, recorder.Epoch, drive)).Recovered); // and the connection still serves
     }
 
-    private async Task<(TenantHandle Tenant, Guid Drive, DeviceHandle Device)> SetUpAsync()
-    {
-        var tenant = await node.Api.CreateTenantAsync();
-        var drive = await tenant.CreateDriveAsync("docs");
-        return (tenant, drive, await tenant.CreateDeviceAsync((drive, "read")));
-    }
+    private Task<(TenantHandle Tenant, Guid Drive, DeviceHandle Device)> SetUpAsync() => node.Api.CreateReaderAsync();
 
-    private static async Task WriteAsync(TenantHandle tenant, Guid drive, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            await tenant.CreateFileAsync(drive, Guid.NewGuid());
-        }
-    }
+    private static Task WriteAsync(TenantHandle tenant, Guid drive, int count) => tenant.CreateFilesAsync(drive, count);
 }

@@ -5,28 +5,13 @@ using Odin.Testing;
 namespace Odin.Hosting.Tests.Sdk;
 
 /// <summary>A node that keeps 5 notifications per identity and issues the shortest device tokens it allows (10 s).</summary>
-public sealed class SdkNode : IAsyncLifetime
+public sealed class SdkNode : OdinNodeFixture
 {
-    public OdinHost Host { get; private set; } = null!;
-
-    public OdinApi Api { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {
-        Host = await OdinHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Odin:History:MaxLength"] = "5",
-            ["Odin:Auth:DeviceTokenLifetime"] = "00:00:10",
-        });
-        Api = new OdinApi(Host.CreateClient());
-    }
-
-    public async Task DisposeAsync()
-    {
-        Api.Http.Dispose();
-        await Host.DisposeAsync();
-        Directory.Delete(Host.DataFolder, recursive: true);
-    }
+        ["Odin:History:MaxLength"] = "5",
+        ["Odin:Auth:DeviceTokenLifetime"] = "00:00:10",
+    };
 }
 
 /// <summary>
@@ -101,6 +86,28 @@ public sealed class OdinDeviceTests(SdkNode node) : IClassFixture<SdkNode>
     }
 
     [Fact]
+    public async Task A_device_that_asks_for_a_drive_it_is_not_granted_still_rereads_the_ones_it_follows()
+    {
+        var (tenant, drive, device) = await SetUpAsync();
+        var notGranted = await tenant.CreateDriveAsync("private");
+        var store = new InMemoryDevicePositionStore();
+        await using var observer = await StartAsync(await tenant.CreateDeviceAsync((drive, "read")), drive, messagePack: false);
+        await using (var first = await StartAsync(device, [drive, notGranted], messagePack: false, store))
+        {
+            await WriteAsync(tenant, drive, 1);
+            await Eventually.TrueAsync(() => first.Processed.Count == 1, "the first notification");
+        }
+
+        await WriteAsync(tenant, drive, 8); // past the history of 5
+        await Eventually.TrueAsync(() => observer.Processed.Count == 9, "all nine notifications to be published");
+
+        // /changes of the drive not granted answers 403: re-reading it too would fail every Resync, and the device would never be live.
+        await using var back = await StartAsync(device, [drive, notGranted], messagePack: false, store);
+        Assert.Equal(Enumerable.Range(2, 8).Select(i => (long)i), back.Processed);
+        Assert.All(back.Handled, n => Assert.True(n.FromChanges));
+    }
+
+    [Fact]
     public async Task A_device_outliving_its_token_moves_onto_new_ones_and_misses_nothing()
     {
         var (tenant, drive, device) = await SetUpAsync();
@@ -171,18 +178,7 @@ public sealed class OdinDeviceTests(SdkNode node) : IClassFixture<SdkNode>
     private Task<SdkDevice> StartAsync(DeviceHandle device, Guid[] drives, bool messagePack, IDevicePositionStore? store = null) =>
         SdkDevice.StartAsync(node.Host.BaseAddress, node.Host.HubUrl, device, drives, messagePack, store);
 
-    private async Task<(TenantHandle Tenant, Guid Drive, DeviceHandle Device)> SetUpAsync()
-    {
-        var tenant = await node.Api.CreateTenantAsync();
-        var drive = await tenant.CreateDriveAsync("docs");
-        return (tenant, drive, await tenant.CreateDeviceAsync((drive, "read")));
-    }
+    private Task<(TenantHandle Tenant, Guid Drive, DeviceHandle Device)> SetUpAsync() => node.Api.CreateReaderAsync();
 
-    private static async Task WriteAsync(TenantHandle tenant, Guid drive, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            await tenant.CreateFileAsync(drive, Guid.NewGuid());
-        }
-    }
+    private static Task WriteAsync(TenantHandle tenant, Guid drive, int count) => tenant.CreateFilesAsync(drive, count);
 }

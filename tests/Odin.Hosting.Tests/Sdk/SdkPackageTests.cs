@@ -40,7 +40,7 @@ public sealed class SdkPackageTests(SdkNode node) : IClassFixture<SdkNode>
                 Assert.Equal("package", library.GetProperty("type").GetString()); // the package, not a project reference
             }
 
-            var (tenant, drive, device) = await DeviceAsync();
+            var (tenant, drive, device) = await node.Api.CreateReaderAsync();
             var start = new ProcessStartInfo(Dotnet);
             foreach (var arg in new[] { Path.Combine(output, "Odin.Client.Sample.dll"), node.Host.BaseAddress.ToString(), tenant.Domain,
                          device.DeviceId.ToString(), device.Secret, drive.ToString(), "60" })
@@ -67,7 +67,7 @@ public sealed class SdkPackageTests(SdkNode node) : IClassFixture<SdkNode>
         Assert.Null(installed.LinkTarget); // unpacked from the package, not linked to the SDK's sources
         Assert.False(Directory.Exists(Path.Combine(installed.FullName, "src"))); // the package holds its build only
 
-        var (tenant, drive, device) = await DeviceAsync();
+        var (tenant, drive, device) = await node.Api.CreateReaderAsync();
         var start = new ProcessStartInfo(ServerBinaries.Find("node"));
         foreach (var arg in new[] { Path.Combine(sdk, "sample", "dist", "main.js"), node.Host.BaseAddress.ToString(), tenant.Domain,
                      device.DeviceId.ToString(), device.Secret, drive.ToString(), "60" })
@@ -76,13 +76,6 @@ public sealed class SdkPackageTests(SdkNode node) : IClassFixture<SdkNode>
         }
 
         await RunAsync(start, tenant, drive, live: line => line.StartsWith("stderr: live at seq", StringComparison.Ordinal), printed: seq => $"{seq}");
-    }
-
-    private async Task<(TenantHandle Tenant, Guid Drive, DeviceHandle Device)> DeviceAsync()
-    {
-        var tenant = await node.Api.CreateTenantAsync();
-        var drive = await tenant.CreateDriveAsync("docs");
-        return (tenant, drive, await tenant.CreateDeviceAsync((drive, "read")));
     }
 
     /// <summary>
@@ -103,10 +96,7 @@ public sealed class SdkPackageTests(SdkNode node) : IClassFixture<SdkNode>
         {
             await Eventually.TrueAsync(() => lines.Any(live) || app.HasExited, "the sample to be live", TimeSpan.FromSeconds(30));
             Assert.True(lines.Any(live), $"the sample is not live; it printed:\n{string.Join('\n', lines)}");
-            for (var i = 0; i < 3; i++)
-            {
-                await tenant.CreateFileAsync(drive, Guid.NewGuid());
-            }
+            await tenant.CreateFilesAsync(drive, 3);
 
             bool IsSeq(string line) => !line.StartsWith("stderr: ", StringComparison.Ordinal) && line.Length > 0 && (char.IsDigit(line[0]) || line.StartsWith("seq ", StringComparison.Ordinal));
             await Eventually.TrueAsync(() => lines.Count(IsSeq) >= 3, "three notifications printed");
