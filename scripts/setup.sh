@@ -12,9 +12,11 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)   # type-checks the k6 scripts
 command -v curl >/dev/null 2>&1 || missing+=(curl)        # the README's walk-through, which a test runs
 command -v jq >/dev/null 2>&1 || missing+=(jq)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)          # promtool: the alert rules' unit tests
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)  # checks deploy/compose.yml (no engine needed)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: redis-server, haproxy, pebble, PostgreSQL, npm, curl and jq are installed; nothing to do."
+  echo "setup: redis-server, haproxy, pebble, PostgreSQL, npm, curl, jq, promtool and docker-compose are installed; nothing to do."
 else
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing ${missing[*]}; run as root (or: sudo apt-get install -y --no-install-recommends ${missing[*]})." >&2
@@ -25,7 +27,7 @@ else
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The packages start their own services where an init system runs; the tests start their own.
-  for service in redis-server haproxy postgresql; do
+  for service in redis-server haproxy postgresql prometheus prometheus-node-exporter; do
     if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
   done
   echo "setup: installed ${missing[*]}."

@@ -16,6 +16,8 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _refused;
     private readonly Counter<long> _delivered;
     private readonly Counter<long> _slowConsumers;
+    private readonly Counter<long> _hubCalls;
+    private readonly Histogram<double> _deliveryLatency;
 
     public GatewayMetrics(IMeterFactory meters, LocalConnections connections, IServiceProvider services)
     {
@@ -23,16 +25,27 @@ internal sealed class GatewayMetrics
         // Observed, not counted up and down: the value is what this instance holds at the scrape.
         meter.CreateObservableUpDownCounter("odin.gateway.connections", () => connections.Count, description: "Device connections held by this instance");
         meter.CreateObservableUpDownCounter("odin.gateway.subscriptions", () => connections.Subscriptions, description: "Drive subscriptions held by this instance");
-        _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections closed for a limit or a flood of calls");
+        _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections refused or closed, by reason (RefusalReason)");
         _delivered = meter.CreateCounter<long>("odin.gateway.notifications.delivered", description: "Notifications sent to device connections of this instance");
         _slowConsumers = meter.CreateCounter<long>("odin.gateway.slow_consumers", description: "Connections closed because notifications waited for them beyond the send queue limit");
+        _hubCalls = meter.CreateCounter<long>("odin.gateway.hub.calls", description: "Hub calls by method and outcome (ok, error: a hub error answered, refused: over the call budget)");
+        // Once per notification per gateway, at its fan-out: from the change's commit (the envelope's time) to the
+        // moment this gateway hands it to its devices' send queues (each device's own socket adds its wait to that).
+        _deliveryLatency = meter.CreateHistogram<double>("odin.gateway.delivery.latency", unit: "s",
+            description: "From a change's commit to this gateway's fan-out to its devices",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         // Exported from the first scrape, at 0, not from the first event.
-        _refused.Add(0);
+        foreach (var reason in RefusalReason.All)
+        {
+            _refused.Add(0, new KeyValuePair<string, object?>("reason", reason));
+        }
+
         _delivered.Add(0);
         _slowConsumers.Add(0);
         if (services.GetService<RedisHealth>() is { } redis)
         {
             meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (notification bus and broker)");
+            meter.CreateObservableCounter("odin.gateway.backplane.reconnects", () => redis.Restorations, description: "Redis connections restored after a failure");
         }
     }
 
@@ -40,9 +53,33 @@ internal sealed class GatewayMetrics
     public void ObserveIdentities(Func<int> count) =>
         _meter.CreateObservableUpDownCounter("odin.gateway.identities", count, description: "Identities whose notification channel this instance is subscribed to");
 
-    public void Refused() => _refused.Add(1);
+    /// <param name="reason">One of <see cref="RefusalReason"/>.</param>
+    public void Refused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void Delivered(int connections) => _delivered.Add(connections);
+    /// <summary>A notification committed at <paramref name="committedAtMs"/> (Unix ms) went out to <paramref name="connections"/> devices here.</summary>
+    public void Delivered(int connections, long committedAtMs)
+    {
+        _delivered.Add(connections);
+        if (connections > 0)
+        {
+            _deliveryLatency.Record(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - committedAtMs) / 1000.0);
+        }
+    }
+
+    public void HubCall(string method, string outcome) =>
+        _hubCalls.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("outcome", outcome));
 
     public void SlowConsumer() => _slowConsumers.Add(1);
+}
+
+/// <summary>The <c>reason</c> label of <c>odin_gateway_refused_total</c>.</summary>
+internal static class RefusalReason
+{
+    public const string Draining = "draining";
+    public const string DeviceLimit = "device-limit";
+    public const string IdentityLimit = "identity-limit";
+    public const string CallRate = "call-rate";
+    public const string Revoked = "revoked";
+
+    public static readonly string[] All = [Draining, DeviceLimit, IdentityLimit, CallRate, Revoked];
 }

@@ -34,6 +34,7 @@ public static class Program
     {
         // appsettings.json ships beside the binary.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddSecretFiles();
         configure?.Invoke(builder);
         ListenAddresses.Check(builder.Configuration);
         AddKeySource(builder);

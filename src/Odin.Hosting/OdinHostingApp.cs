@@ -39,6 +39,7 @@ public static class OdinHostingApp
     {
         // appsettings.json ships beside the binary; data paths stay relative to the working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddSecretFiles();
         configure?.Invoke(builder);
         var configuration = builder.Configuration;
         ListenAddresses.Check(configuration);

@@ -37,6 +37,8 @@ public sealed class GatewayLimitTests
         var (reason, closed) = await ConnectExpectingRefusalAsync(gateway, token);
         Assert.Contains("already holds 2 connections", reason);
         await closed;
+        Assert.Equal(1, await PrometheusScrape.ReadAsync(gateway.Host.BaseAddress, "odin_gateway_refused_total", "reason=\"device-limit\""));
+        Assert.Equal(0, await PrometheusScrape.ReadAsync(gateway.Host.BaseAddress, "odin_gateway_refused_total", "reason=\"call-rate\""));
 
         Assert.InRange(await first.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
         Assert.InRange(await second.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
@@ -117,6 +119,10 @@ public sealed class GatewayLimitTests
         Assert.Contains("calls per second", await reason.Task.WaitAsync(Eventually.DefaultTimeout));
         await Eventually.TrueAsync(() => flooder.Connection.State == HubConnectionState.Disconnected, "the flooding connection to close");
         Assert.InRange(await bystander.Connection.InvokeAsync<long>(DeviceHubMethods.Ping), 1, long.MaxValue);
+        // What an operator sees: one refusal for the call rate, and the calls by outcome.
+        Assert.Equal(1, await PrometheusScrape.ReadAsync(gateway.Host.BaseAddress, "odin_gateway_refused_total", "reason=\"call-rate\""));
+        Assert.Equal(1, await PrometheusScrape.ReadAsync(gateway.Host.BaseAddress, "odin_gateway_hub_calls_total", "outcome=\"refused\""));
+        Assert.True(await PrometheusScrape.ReadAsync(gateway.Host.BaseAddress, "odin_gateway_hub_calls_total", "outcome=\"ok\"") >= 5);
     }
 
     [Theory]

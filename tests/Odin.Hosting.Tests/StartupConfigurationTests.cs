@@ -52,6 +52,27 @@ public sealed class StartupConfigurationTests
     }
 
     [Fact]
+    public void A_secret_file_named_after_a_key_is_that_setting_and_overrides_the_environment()
+    {
+        var folder = Directory.CreateTempSubdirectory("odin-secrets-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "Odin__Admin__ApiKey"), "from-a-file");
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["Odin:Admin:ApiKey"] = "from-the-environment", ["Odin:Redis:ChannelPrefix"] = "kept" })
+                .AddSecretFiles(folder)
+                .AddSecretFiles(Path.Combine(folder, "missing")) // no such folder: nothing read, no error
+                .Build();
+            Assert.Equal("from-a-file", configuration["Odin:Admin:ApiKey"]);
+            Assert.Equal("kept", configuration["Odin:Redis:ChannelPrefix"]);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_cluster_node_needs_its_signing_key_file_to_exist()
     {
         var missing = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.pem");

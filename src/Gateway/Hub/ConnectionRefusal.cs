@@ -7,10 +7,11 @@ namespace Odin.Gateway.Hub;
 /// <summary>How the gateway ends a connection over a limit: it tells the device why and when to come back, then closes it.</summary>
 internal sealed partial class ConnectionRefusal(IOptions<GatewayOptions> options, GatewayMetrics metrics, ILogger<ConnectionRefusal> logger)
 {
-    public async Task RefuseAsync(IDeviceClient caller, HubCallerContext context, string reason)
+    /// <param name="kind">One of <see cref="RefusalReason"/>, for the metric.</param>
+    public async Task RefuseAsync(IDeviceClient caller, HubCallerContext context, string reason, string kind)
     {
         LogRefused(logger, context.ConnectionId, reason);
-        metrics.Refused();
+        metrics.Refused(kind);
         await caller.Reconnect(reason, (int)options.Value.RetryAfter.TotalMilliseconds);
         context.Abort();
     }

@@ -14,6 +14,7 @@ internal sealed partial class DeviceHubBehavior(
     IOptions<GatewayOptions> options,
     LocalConnections connections,
     DeviceLifetimeManager arriving,
+    GatewayMetrics metrics,
     SlowConsumers slowConsumers,
     IdentityStreams streams,
     INotificationHistory history,
@@ -39,13 +40,14 @@ internal sealed partial class DeviceHubBehavior(
         if (await revocations.IsRevokedAsync(identity.TenantId, identity.DeviceId))
         {
             LogRefused(logger, hub.Context.ConnectionId, "device or identity revoked");
+            metrics.Refused(RefusalReason.Revoked);
             hub.Context.Abort();
             return;
         }
 
         if (drain.IsDraining || lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            await refusal.RefuseAsync(hub.Clients.Caller, hub.Context, GatewayDrain.Reason);
+            await refusal.RefuseAsync(hub.Clients.Caller, hub.Context, GatewayDrain.Reason, RefusalReason.Draining);
             return;
         }
 
@@ -55,9 +57,9 @@ internal sealed partial class DeviceHubBehavior(
         if (connections.TryAdd(connection, limits.MaxConnectionsPerDevice, limits.MaxConnectionsPerTenant) is { } limit)
         {
             streams.Release(connection.Stream);
-            await refusal.RefuseAsync(hub.Clients.Caller, hub.Context, limit == ConnectionLimit.PerDevice
-                ? $"This device already holds {limits.MaxConnectionsPerDevice} connections to this gateway."
-                : $"This identity already holds {limits.MaxConnectionsPerTenant} connections to this gateway.");
+            await (limit == ConnectionLimit.PerDevice
+                ? refusal.RefuseAsync(hub.Clients.Caller, hub.Context, $"This device already holds {limits.MaxConnectionsPerDevice} connections to this gateway.", RefusalReason.DeviceLimit)
+                : refusal.RefuseAsync(hub.Clients.Caller, hub.Context, $"This identity already holds {limits.MaxConnectionsPerTenant} connections to this gateway.", RefusalReason.IdentityLimit));
             return;
         }
 

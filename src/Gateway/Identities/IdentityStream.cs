@@ -339,7 +339,7 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
             }
         }
 
-        services.Metrics.Delivered(delivered);
+        services.Metrics.Delivered(delivered, envelope.At);
     }
 
     /// <summary>A connection that keeps more than its send queue may hold while it replays is a slow consumer, closed as one.</summary>

@@ -25,6 +25,9 @@ public sealed partial class CertificateStore(IDatabase database, KeyEncryption e
     public X509Certificate2? Find(string? serverName) =>
         serverName is not null && _served.TryGetValue(serverName.TrimEnd('.'), out var certificate) ? certificate : null;
 
+    /// <summary>When the certificate this instance serves that expires first does (null: it serves none).</summary>
+    public DateTimeOffset? SoonestExpiry => _served.IsEmpty ? null : _served.Values.Min(c => new DateTimeOffset(c.NotAfter.ToUniversalTime()));
+
     /// <summary>When the stored certificate of <paramref name="domain"/> expires (Unix ms); null when none is stored.</summary>
     public async Task<long?> NotAfterAsync(string domain, CancellationToken cancellationToken = default)
     {

@@ -3,6 +3,7 @@ using Odin.Hosting.Acme;
 using Odin.Hosting.Cluster;
 using Odin.Hosting.Jobs;
 using Odin.Shared;
+using Odin.Shared.Observability;
 
 namespace Odin.Hosting.Certificates;
 
@@ -16,11 +17,11 @@ public static class CertificatesComposition
     public static WebApplicationBuilder AddCertificates(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddValidatedOptions<AcmeOptions>(builder.Configuration, AcmeOptions.Section);
+        var acme = services.AddValidatedOptions<AcmeOptions>(builder.Configuration, AcmeOptions.Section);
         services.AddSingleton<Http01Challenges>();
         services.AddSingleton<CertificateStore>();
         services.AddSingleton<CertificateRenewal>();
-        if (string.IsNullOrEmpty(builder.Configuration[$"{AcmeOptions.Section}:DirectoryUrl"]))
+        if (string.IsNullOrEmpty(acme.DirectoryUrl))
         {
             services.AddSingleton<ICertificateSource, SelfSignedCertificates>();
         }
@@ -30,6 +31,8 @@ public static class CertificatesComposition
             services.AddSingleton<ICertificateSource>(sp => sp.GetRequiredService<AcmeCertificates>());
         }
 
+        services.AddSingleton<CertificateMetrics>();
+        services.AddInstrumentsAtStart<CertificateMetrics>();
         services.AddEveryInstance<CertificateSync>();
         services.AddLeaderOnly<CertificateRenewalService>();
         services.AddJobHandler<CertificateIssueJob>(CertificateIssueJob.Type);

@@ -10,6 +10,7 @@ public sealed class RedisHealth
 {
     private readonly List<IConnectionMultiplexer> _connections = [];
     private long _failures;
+    private long _restorations;
 
     public bool IsConnected
     {
@@ -24,9 +25,13 @@ public sealed class RedisHealth
 
     public long Failures => Interlocked.Read(ref _failures);
 
+    /// <summary>Connections restored after a failure (StackExchange.Redis reconnects by itself).</summary>
+    public long Restorations => Interlocked.Read(ref _restorations);
+
     public void Watch(IConnectionMultiplexer connection)
     {
         connection.ConnectionFailed += (_, _) => Interlocked.Increment(ref _failures);
+        connection.ConnectionRestored += (_, _) => Interlocked.Increment(ref _restorations);
         lock (_connections)
         {
             _connections.Add(connection);

@@ -52,6 +52,9 @@ public sealed class AcmeAgainstPebbleTests : IAsyncLifetime
         }
 
         Assert.Null(await TlsProbe.CertificateAsync(_httpsPort, "nobody-here.example")); // no identity, no certificate
+        // What the expiry alert watches: the soonest of the served certificates, in seconds from now (pebble issues for 5 years).
+        var expiresIn = await PrometheusScrape.ReadAsync(_host.BaseAddress, "odin_certificates_expiry_seconds");
+        Assert.InRange(expiresIn ?? -1, TimeSpan.FromDays(1).TotalSeconds, TimeSpan.FromDays(3700).TotalSeconds);
         var client = await _host.Services.GetRequiredService<AcmeCertificates>().ClientAsync(CancellationToken.None);
         Assert.True(client.BadNonceRetries > 0, "pebble refused nonces and the client sent those requests again");
     }
