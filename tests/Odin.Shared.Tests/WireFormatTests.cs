@@ -53,6 +53,19 @@ public sealed class WireFormatTests
     }
 
     [Fact]
+    public void A_traced_notification_carries_its_trace_context_on_the_bus_and_reads_back_as_the_same_envelope()
+    {
+        const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var traced = Odin.Shared.Notifications.NotificationWire.Write(Sample, traceParent);
+        Assert.Equal(traceParent, Odin.Shared.Notifications.NotificationWire.TraceParentOf(traced));
+        Assert.Equal(Sample, Odin.Shared.Notifications.NotificationWire.Read(traced)); // what a gateway hands devices: no trace member
+
+        var untraced = Odin.Shared.Notifications.NotificationWire.Write(Sample);
+        Assert.Null(Odin.Shared.Notifications.NotificationWire.TraceParentOf(untraced));
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(Sample, JsonSerializerOptions.Web), untraced); // off: the bytes of before
+    }
+
+    [Fact]
     public void Subscribe_messages_round_trip_in_MessagePack_with_their_wire_names()
     {
         var request = new SubscribeRequest { DriveIds = [Guid.NewGuid()], ResumeFrom = 7, Epoch = "e1" };

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Odin.Shared.Observability;
 using Microsoft.AspNetCore.SignalR;
 using Odin.Gateway.Connections;
 using Odin.Shared.Notifications;
@@ -327,15 +329,23 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
         var group = envelope.DriveId is { } driveId ? HubGroups.Drive(TenantId, driveId) : HubGroups.Tenant(TenantId);
         SerializedHubMessage? message = null;
         var delivered = 0;
+        // Part of the notification's trace when it carries one (the bus started its receive span); otherwise nothing.
+        using var fanOut = Activity.Current is null ? null : OdinTracing.Source.StartActivity("notification fan-out");
+        fanOut?.SetTag("odin.seq", envelope.Seq);
         foreach (var member in Mine(services.Connections.Members(group)))
         {
             if (_resuming.TryGetValue(member, out var kept))
             {
                 Keep(member, kept, envelope);
             }
-            else if (envelope.Seq > member.DeliveredThrough && member.Queue.TrySend(message ??= DeviceMessages.Notification(envelope)))
+            else if (envelope.Seq > member.DeliveredThrough)
             {
-                delivered++;
+                using var send = fanOut is null ? null : OdinTracing.Source.StartActivity("notification send", ActivityKind.Producer);
+                send?.SetTag("odin.connection", member.ConnectionId);
+                if (member.Queue.TrySend(message ??= DeviceMessages.Notification(envelope)))
+                {
+                    delivered++;
+                }
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Odin.Shared.Notifications;
+using Odin.Shared.Observability;
 
 namespace Odin.Hosting.Notifications;
 
@@ -53,7 +54,20 @@ internal sealed partial class NotificationDispatcher(
     {
         cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
-        var failures = await bus.PublishBatchAsync([.. batch.Select(n => n.ToEnvelope())]);
+        // A traced write's notification gets a publish span of its own, under the write's trace; the gateways go on from it.
+        var spans = OdinTracing.Source.HasListeners() && batch.Any(n => n.TraceParent is not null)
+            ? batch.Select(n => OdinTracing.StartFrom("notification publish", ActivityKind.Producer, n.TraceParent)?.SetTag("odin.seq", n.Seq)).ToList()
+            : null;
+        IReadOnlyList<Exception?> failures;
+        try
+        {
+            failures = await bus.PublishBatchAsync([.. batch.Select(n => n.ToEnvelope())], spans?.Select(s => s?.Id).ToList());
+        }
+        finally
+        {
+            spans?.ForEach(span => span?.Dispose());
+        }
+
         var stopped = new HashSet<Guid>();
         var published = new List<OutboxNotification>(batch.Count);
         for (var i = 0; i < batch.Count; i++)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Data.Common;
 using Dapper;
 using Odin.Hosting.Storage;
@@ -30,7 +31,7 @@ public sealed class NotificationOutbox(IDatabase database)
     internal const int ShardCountLock = -1;
 
     private const string Columns =
-        "tenant_id AS TenantId, seq AS Seq, id AS Id, type AS Type, drive_id AS DriveId, file_id AS FileId, version_tag AS VersionTag, at AS At, data AS Data";
+        "tenant_id AS TenantId, seq AS Seq, id AS Id, type AS Type, drive_id AS DriveId, file_id AS FileId, version_tag AS VersionTag, at AS At, data AS Data, trace_parent AS TraceParent";
 
     /// <summary>A row's shard under <c>@shards</c> (rows written before slots carry their 16-shard number instead).</summary>
     internal const string ShardOfRow = "(COALESCE(slot, shard) % @shards)";
@@ -43,13 +44,15 @@ public sealed class NotificationOutbox(IDatabase database)
     public static Task AppendAsync(WriteTransaction write, OutboxNotification notification) =>
         write.Connection.ExecuteAsync(
             """
-            INSERT INTO notifications (tenant_id, seq, id, type, drive_id, file_id, version_tag, at, data, slot)
-            VALUES (@TenantId, @Seq, @Id, @Type, @DriveId, @FileId, @VersionTag, @At, @Data, @Slot)
+            INSERT INTO notifications (tenant_id, seq, id, type, drive_id, file_id, version_tag, at, data, slot, trace_parent)
+            VALUES (@TenantId, @Seq, @Id, @Type, @DriveId, @FileId, @VersionTag, @At, @Data, @Slot, @TraceParent)
             """,
             new
             {
                 notification.TenantId, notification.Seq, notification.Id, notification.Type, notification.DriveId,
                 notification.FileId, notification.VersionTag, notification.At, notification.Data, Slot = OutboxSlots.Of(notification.TenantId),
+                // The writing request's trace, when it is recorded (tracing on): the row carries it to the dispatcher.
+                TraceParent = notification.TraceParent ?? (Activity.Current is { Recorded: true, IdFormat: ActivityIdFormat.W3C } current ? current.Id : null),
             },
             write.Transaction);
 

@@ -23,6 +23,9 @@ public sealed class OutboxNotification
 
     public string? Data { get; init; }
 
+    /// <summary>The W3C trace context of the request that wrote it (null: not traced).</summary>
+    public string? TraceParent { get; init; }
+
     public NotificationEnvelope ToEnvelope() => new()
     {
         Id = Id,

@@ -22,7 +22,8 @@ public interface INotificationBus
     /// pipelined on one connection, so each identity's keep their order). Answers, for each, null when it was handed over
     /// or the Redis failure that kept it (on a Redis Cluster one shard can be away while the others answer).
     /// </summary>
-    Task<IReadOnlyList<Exception?>> PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch);
+    /// <param name="traceParents">Each one's W3C trace context (null: untraced), which its receivers continue.</param>
+    Task<IReadOnlyList<Exception?>> PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch, IReadOnlyList<string?>? traceParents = null);
 
     /// <summary>Publishes a live-only message (<c>seq = 0</c>) on its identity's channel: nothing goes into the history.</summary>
     Task PublishLiveAsync(NotificationEnvelope envelope);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Odin.Contracts;
+using Odin.Shared.Observability;
 
 namespace Odin.Shared.Notifications;
 
@@ -14,11 +15,14 @@ public sealed class InProcessNotificationBus(MemoryNotificationHistory history) 
         return PublishLiveAsync(envelope);
     }
 
-    public async Task<IReadOnlyList<Exception?>> PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch)
+    public async Task<IReadOnlyList<Exception?>> PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch, IReadOnlyList<string?>? traceParents = null)
     {
-        foreach (var envelope in batch)
+        for (var i = 0; i < batch.Count; i++)
         {
-            await PublishAsync(envelope);
+            using var received = traceParents?[i] is { } traceParent
+                ? OdinTracing.StartFrom("notification receive", System.Diagnostics.ActivityKind.Consumer, traceParent)
+                : null;
+            await PublishAsync(batch[i]);
         }
 
         return new Exception?[batch.Count];

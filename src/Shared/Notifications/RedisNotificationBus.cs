@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Odin.Shared.Observability;
 using Odin.Contracts;
 using Odin.Shared.Redis;
 using StackExchange.Redis;
@@ -25,10 +27,11 @@ public sealed class RedisNotificationBus(IConnectionMultiplexer redis, RedisName
     /// before any is awaited: StackExchange.Redis writes them to each server in call order, and the identities' Redis
     /// shards answer side by side.
     /// </summary>
-    public async Task<IReadOnlyList<Exception?>> PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch)
+    public async Task<IReadOnlyList<Exception?>> PublishBatchAsync(IReadOnlyList<NotificationEnvelope> batch, IReadOnlyList<string?>? traceParents = null)
     {
         var byIdentity = batch.Select((envelope, index) => (envelope, index)).GroupBy(e => e.envelope.TenantId).ToList();
-        var sent = byIdentity.Select(identity => history.AppendAndPublishAsync([.. identity.Select(e => e.envelope)], Channel(identity.Key))).ToArray();
+        var sent = byIdentity.Select(identity => history.AppendAndPublishAsync(
+            [.. identity.Select(e => e.envelope)], Channel(identity.Key), traceParents is null ? null : [.. identity.Select(e => traceParents[e.index])])).ToArray();
         var failures = new Exception?[batch.Count];
         for (var i = 0; i < sent.Length; i++)
         {
@@ -70,8 +73,14 @@ public sealed class RedisNotificationBus(IConnectionMultiplexer redis, RedisName
 
         queue.OnMessage(async message =>
         {
-            if (NotificationWire.Read((byte[])message.Message!) is { } envelope && envelope.TenantId == tenantId)
+            var payload = (byte[])message.Message!;
+            if (NotificationWire.Read(payload) is { } envelope && envelope.TenantId == tenantId)
             {
+                // A traced notification's trace goes on here: what the handler does (the fan-out) is part of it.
+                using var received = OdinTracing.Source.HasListeners()
+                    ? OdinTracing.StartFrom("notification receive", ActivityKind.Consumer, NotificationWire.TraceParentOf(payload))
+                    : null;
+                received?.SetTag("odin.seq", envelope.Seq);
                 await handler(envelope);
             }
         });

@@ -62,14 +62,15 @@ public sealed class RedisNotificationHistory(IConnectionMultiplexer redis, Redis
     /// sharded <paramref name="channel"/>, in one script: all of them or, if Redis fails, none, so a later one is never
     /// out while an earlier one is not. Returns Redis's own count of the clients (gateways) they were delivered to.
     /// </summary>
-    public async Task<long> AppendAndPublishAsync(IReadOnlyList<NotificationEnvelope> notifications, RedisChannel channel)
+    /// <param name="traceParents">Each notification's W3C trace context (null: none is traced), carried to the gateways.</param>
+    public async Task<long> AppendAndPublishAsync(IReadOnlyList<NotificationEnvelope> notifications, RedisChannel channel, IReadOnlyList<string?>? traceParents = null)
     {
         var tenantId = notifications[0].TenantId;
         var settings = options.Value;
         RedisValue[] arguments =
         [
             settings.Enabled ? 1 : 0, settings.MaxLength, (long)settings.MaxAge.TotalMilliseconds, channel.ToString(), NewEpoch(),
-            .. notifications.SelectMany(n => new RedisValue[] { n.Seq, NotificationWire.Write(n) }),
+            .. notifications.SelectMany((n, i) => new RedisValue[] { n.Seq, NotificationWire.Write(n, traceParents?[i]) }),
         ];
         return (long)await redis.GetDatabase().ScriptEvaluateAsync(
             AppendAndPublishScript, [names.History(tenantId), names.HistoryEpoch(tenantId)], arguments);

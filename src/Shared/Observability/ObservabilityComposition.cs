@@ -7,6 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Odin.Shared.Redis;
 
 namespace Odin.Shared.Observability;
@@ -29,15 +30,35 @@ public static class ObservabilityComposition
 
         services.AddSingleton<DrainingCheck>();
         services.AddHealthChecks().AddCheck<DrainingCheck>("draining", tags: [HealthTags.Ready]);
-        services.AddOpenTelemetry()
+        var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
             .WithMetrics(metrics => metrics
             .AddMeter(meters)
             .AddMeter("Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Server.Kestrel")
             // Answer every scrape with current values (the exporter would otherwise serve a 300 ms old copy).
             .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        if (TracesExported())
+        {
+            // The standard OTEL_* variables (endpoint, protocol, headers, sampler) configure the exporter. Without them no
+            // tracer listens, and Odin's spans are never made.
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(OdinTracing.SourceName)
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context =>
+                    !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments("/metrics"))
+                .AddOtlpExporter());
+        }
+
         return services;
     }
+
+    /// <summary>
+    /// Traces go out when an OTLP endpoint is named (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or
+    /// <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>) or <c>OTEL_TRACES_EXPORTER=otlp</c>; off by default.
+    /// </summary>
+    private static bool TracesExported() =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+        || string.Equals(Environment.GetEnvironmentVariable("OTEL_TRACES_EXPORTER"), "otlp", StringComparison.OrdinalIgnoreCase);
 
     public static IEndpointRouteBuilder MapOdinObservability(this IEndpointRouteBuilder app)
     {
