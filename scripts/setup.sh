@@ -14,9 +14,10 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)        # the README's walk-th
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)          # promtool: the alert rules' unit tests
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)  # checks deploy/compose.yml (no engine needed)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)              # the dashboard's browser test (Playwright drives it)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: redis-server, haproxy, pebble, PostgreSQL, npm, curl, jq, promtool and docker-compose are installed; nothing to do."
+  echo "setup: redis-server, haproxy, pebble, PostgreSQL, npm, curl, jq, promtool, docker-compose and chromium are installed; nothing to do."
 else
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing ${missing[*]}; run as root (or: sudo apt-get install -y --no-install-recommends ${missing[*]})." >&2

@@ -22,6 +22,8 @@ fi
 (cd src/odin-client-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm pack --silent >/dev/null \
   && cd sample && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build) \
   || echo "building or packing the TypeScript SDK (src/odin-client-js) failed: the tests that need it will say so"
+# The dashboard's browser test drives Debian's Chromium with Playwright (tests/dashboard, from npm with a lock file).
+(cd tests/dashboard && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "npm ci in tests/dashboard failed: the dashboard test will say so"
 # The OpenAPI lint test runs Redocly's CLI (tests/openapi, from npm with a lock file).
 (cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "npm ci in tests/openapi failed: the OpenAPI lint test will say so"
 

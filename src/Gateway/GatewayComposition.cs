@@ -40,6 +40,7 @@ public static class GatewayComposition
         services.AddSingleton<DeviceLifetimeManager>();
         services.AddSingleton<HubLifetimeManager<DeviceHub>>(sp => sp.GetRequiredService<DeviceLifetimeManager>());
         services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<Odin.Shared.Reports.IInstanceFigures>(sp => sp.GetRequiredService<GatewayMetrics>());
         services.AddInstrumentsAtStart<GatewayMetrics>();
         services.AddSingleton<ConnectionRefusal>();
         services.AddSingleton<DeviceHubBehavior>();

@@ -8,7 +8,7 @@ namespace Odin.Gateway;
 /// The gateway's instruments (meter <c>Odin.Gateway</c>), exported at <c>/metrics</c> in Prometheus format
 /// together with ASP.NET Core's own SignalR and Kestrel meters.
 /// </summary>
-internal sealed class GatewayMetrics
+internal sealed class GatewayMetrics : Odin.Shared.Reports.IInstanceFigures
 {
     public const string MeterName = "Odin.Gateway";
 
@@ -18,16 +18,28 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _slowConsumers;
     private readonly Counter<long> _hubCalls;
     private readonly Histogram<double> _deliveryLatency;
+    private readonly Counter<long> _resyncs;
+    private readonly LocalConnections _connections;
+    private readonly RecentLatencies _recent = new();
+    private Func<int> _identities = () => 0;
+
+    // The same totals, readable here for the dashboard's report (an OpenTelemetry instrument cannot be read back).
+    private long _deliveredTotal;
+    private long _slowConsumersTotal;
+    private long _resyncsTotal;
+    private readonly long[] _refusedTotal = new long[RefusalReason.All.Length];
 
     public GatewayMetrics(IMeterFactory meters, LocalConnections connections, IServiceProvider services)
     {
         var meter = _meter = meters.Create(MeterName);
+        _connections = connections;
         // Observed, not counted up and down: the value is what this instance holds at the scrape.
         meter.CreateObservableUpDownCounter("odin.gateway.connections", () => connections.Count, description: "Device connections held by this instance");
         meter.CreateObservableUpDownCounter("odin.gateway.subscriptions", () => connections.Subscriptions, description: "Drive subscriptions held by this instance");
         _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections refused or closed, by reason (RefusalReason)");
         _delivered = meter.CreateCounter<long>("odin.gateway.notifications.delivered", description: "Notifications sent to device connections of this instance");
         _slowConsumers = meter.CreateCounter<long>("odin.gateway.slow_consumers", description: "Connections closed because notifications waited for them beyond the send queue limit");
+        _resyncs = meter.CreateCounter<long>("odin.gateway.resyncs", description: "Devices told to re-read /changes (the history could not cover their gap)");
         _hubCalls = meter.CreateCounter<long>("odin.gateway.hub.calls", description: "Hub calls by method and outcome (ok, error: a hub error answered, refused: over the call budget)");
         // Once per notification per gateway, at its fan-out: from the change's commit (the envelope's time) to the
         // moment this gateway hands it to its devices' send queues (each device's own socket adds its wait to that).
@@ -42,6 +54,7 @@ internal sealed class GatewayMetrics
 
         _delivered.Add(0);
         _slowConsumers.Add(0);
+        _resyncs.Add(0);
         if (services.GetService<RedisHealth>() is { } redis)
         {
             meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (notification bus and broker)");
@@ -50,11 +63,24 @@ internal sealed class GatewayMetrics
     }
 
     /// <summary>Identities whose channel this instance is subscribed to (their streams count them: <c>IdentityStreams</c>).</summary>
-    public void ObserveIdentities(Func<int> count) =>
+    public void ObserveIdentities(Func<int> count)
+    {
+        _identities = count;
         _meter.CreateObservableUpDownCounter("odin.gateway.identities", count, description: "Identities whose notification channel this instance is subscribed to");
+    }
 
     /// <param name="reason">One of <see cref="RefusalReason"/>.</param>
-    public void Refused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void Refused(string reason)
+    {
+        _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        Interlocked.Increment(ref _refusedTotal[Array.IndexOf(RefusalReason.All, reason)]);
+    }
+
+    public void Resynced(int devices)
+    {
+        _resyncs.Add(devices);
+        Interlocked.Add(ref _resyncsTotal, devices);
+    }
 
     /// <summary>A notification committed at <paramref name="committedAtMs"/> (Unix ms) went out to <paramref name="connections"/> devices here.</summary>
     public void Delivered(int connections, long committedAtMs)
@@ -62,14 +88,41 @@ internal sealed class GatewayMetrics
         _delivered.Add(connections);
         if (connections > 0)
         {
-            _deliveryLatency.Record(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - committedAtMs) / 1000.0);
+            Interlocked.Add(ref _deliveredTotal, connections);
+            var latency = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - committedAtMs) / 1000.0;
+            _deliveryLatency.Record(latency);
+            _recent.Record(latency);
         }
     }
 
     public void HubCall(string method, string outcome) =>
         _hubCalls.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("outcome", outcome));
 
-    public void SlowConsumer() => _slowConsumers.Add(1);
+    public void SlowConsumer()
+    {
+        _slowConsumers.Add(1);
+        Interlocked.Increment(ref _slowConsumersTotal);
+    }
+
+    public void Add(IDictionary<string, double> figures, IDictionary<string, string> status)
+    {
+        figures["devices"] = _connections.Count;
+        figures["subscriptions"] = _connections.Subscriptions;
+        figures["identities"] = _identities();
+        figures["delivered"] = Interlocked.Read(ref _deliveredTotal);
+        figures["slowConsumers"] = Interlocked.Read(ref _slowConsumersTotal);
+        figures["resyncs"] = Interlocked.Read(ref _resyncsTotal);
+        for (var i = 0; i < RefusalReason.All.Length; i++)
+        {
+            figures[$"refused.{RefusalReason.All[i]}"] = Interlocked.Read(ref _refusedTotal[i]);
+        }
+
+        if (_recent.Percentiles() is { } recent)
+        {
+            figures["latencyP50"] = recent.P50;
+            figures["latencyP99"] = recent.P99;
+        }
+    }
 }
 
 /// <summary>The <c>reason</c> label of <c>odin_gateway_refused_total</c>.</summary>
@@ -82,4 +135,34 @@ internal static class RefusalReason
     public const string Revoked = "revoked";
 
     public static readonly string[] All = [Draining, DeviceLimit, IdentityLimit, CallRate, Revoked];
+}
+
+/// <summary>
+/// The commit-to-fan-out latencies of the last <see cref="Capacity"/> notifications, for the dashboard's p50 and p99
+/// (Prometheus users take them from the histogram instead).
+/// </summary>
+internal sealed class RecentLatencies
+{
+    private const int Capacity = 1024;
+    private readonly double[] _seconds = new double[Capacity];
+    private long _count;
+
+    public void Record(double seconds)
+    {
+        var at = Interlocked.Increment(ref _count) - 1;
+        _seconds[at % Capacity] = seconds;
+    }
+
+    public (double P50, double P99)? Percentiles()
+    {
+        var count = (int)Math.Min(Interlocked.Read(ref _count), Capacity);
+        if (count == 0)
+        {
+            return null;
+        }
+
+        var sorted = _seconds.AsSpan(0, count).ToArray();
+        Array.Sort(sorted);
+        return (sorted[(int)(count * 0.5)], sorted[Math.Min(count - 1, (int)(count * 0.99))]);
+    }
 }

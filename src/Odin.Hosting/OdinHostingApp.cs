@@ -20,6 +20,7 @@ using Odin.Hosting.Security;
 using Odin.Hosting.Storage;
 using Odin.Hosting.Temp;
 using Odin.Hosting.Tenants;
+using Odin.Hosting.Dashboard;
 using Odin.Shared;
 using Odin.Shared.Auth;
 using Odin.Shared.Observability;
@@ -72,6 +73,7 @@ public static class OdinHostingApp
         builder.AddFiles();
         services.AddLastSeen(configuration);
         services.AddNotifications(configuration);
+        services.AddDashboard();
 
         if (singleNode)
         {
@@ -99,6 +101,7 @@ public static class OdinHostingApp
 
         var api = app.MapGroup("/api/v1");
         api.MapAdminEndpoints();
+        app.MapDashboard(api);
         api.MapDriveEndpoints();
         api.MapDeviceEndpoints();
         api.MapFileEndpoints();

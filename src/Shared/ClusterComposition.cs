@@ -1,3 +1,4 @@
+using Odin.Shared.Reports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Odin.Shared.Notifications;
@@ -34,6 +35,7 @@ public static class ClusterComposition
             services.AddSingleton<INotificationHistory>(sp => sp.GetRequiredService<RedisNotificationHistory>());
             services.AddSingleton<INotificationBus, RedisNotificationBus>();
             services.AddSingleton<IPresenceRegistry, RedisPresenceRegistry>();
+            services.AddSingleton<IInstanceReports, RedisInstanceReports>();
         }
         else
         {
@@ -43,6 +45,7 @@ public static class ClusterComposition
             services.AddSingleton<INotificationHistory>(sp => sp.GetRequiredService<MemoryNotificationHistory>());
             services.AddSingleton<INotificationBus, InProcessNotificationBus>();
             services.AddSingleton<IPresenceRegistry, MemoryPresenceRegistry>();
+            services.AddSingleton<IInstanceReports, MemoryInstanceReports>();
         }
 
         services.AddSingleton<DeviceRevocations>();

@@ -126,6 +126,7 @@ internal sealed partial class DeviceHubBehavior(
             }
             else
             {
+                metrics.Resynced(1);
                 connection.Queue.TrySend(DeviceMessages.Resync(request.Epoch is null
                     ? $"A resume needs the epoch Subscribe answered with your cursor; without it, re-read /changes from your cursor ({resumeFrom})."
                     : $"The notification history no longer holds what came after seq {resumeFrom} in epoch {request.Epoch}: re-read /changes from your cursor ({resumeFrom})."));

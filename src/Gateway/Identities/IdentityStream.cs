@@ -131,6 +131,7 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
             if (replayedThrough is not { } through)
             {
                 connection.Queue.TrySend(DeviceMessages.Resync("The notification history could not be read to resume: re-read /changes from your cursor."));
+                services.Metrics.Resynced(1);
                 return;
             }
 
@@ -377,11 +378,14 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
         if (!read.Covered)
         {
             var resync = DeviceMessages.Resync($"Notifications after seq {newest} were missed and are no longer in the history: re-read /changes from your cursor.");
+            var told = 0;
             foreach (var member in Mine(services.Connections.Members(HubGroups.Tenant(TenantId))))
             {
                 member.Queue.TrySend(resync);
+                told++;
             }
 
+            services.Metrics.Resynced(told);
             _newest = before - 1;
             return;
         }

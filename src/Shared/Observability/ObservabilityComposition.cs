@@ -30,6 +30,8 @@ public static class ObservabilityComposition
 
         services.AddSingleton<DrainingCheck>();
         services.AddHealthChecks().AddCheck<DrainingCheck>("draining", tags: [HealthTags.Ready]);
+        // One report per process: a single node's (Hosting, with the hub inside) says both its parts' figures.
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<Odin.Shared.Reports.InstanceReporter>(sp, serviceName));
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
             .WithMetrics(metrics => metrics

@@ -34,6 +34,9 @@ public sealed class RedisNames(string prefix)
     /// <summary>An ACME HTTP-01 answer (a distributed-cache entry), by its token.</summary>
     public string AcmeChallenge(string token) => $"{Prefix}:acme-http01:{token}";
 
+    /// <summary>Every instance's report for the dashboard: one hash, a field per instance (one key: one Redis Cluster slot).</summary>
+    public string InstanceReports => $"{Prefix}:instances";
+
     /// <summary>The leader's lease (value: holder and term).</summary>
     public string LeaderLease => $"{Prefix}:leader";
 
