@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Odin.Hosting.Caching;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 using ZiggyCreatures.Caching.Fusion;
 using Odin.Testing;
 

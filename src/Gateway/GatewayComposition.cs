@@ -5,11 +5,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Odin.Gateway.Connections;
 using Odin.Gateway.Hub;
 using Odin.Gateway.Identities;
-using Odin.Shared;
-using Odin.Shared.Auth;
-using Odin.Shared.Observability;
+using Odin.ClusterPrimitives;
+using Odin.ClusterPrimitives.Auth;
+using Odin.ClusterPrimitives.Observability;
 using Odin.Contracts;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 
 namespace Odin.Gateway;
 
@@ -17,7 +17,7 @@ namespace Odin.Gateway;
 /// <c>AddOdinGateway()</c> / <c>MapOdinGateway()</c>: the device hub with its authentication, limits,
 /// revocation and metrics, used by the Gateway executable and, in single-node mode, by Odin.Hosting.
 /// The caller registers an <see cref="IDeviceTokenKeys"/>. Notifications arrive on the
-/// <see cref="Odin.Shared.Notifications.INotificationBus"/> (Redis when <c>Odin:Redis:Configuration</c> is
+/// <see cref="Odin.ClusterPrimitives.Notifications.INotificationBus"/> (Redis when <c>Odin:Redis:Configuration</c> is
 /// set) and go out to this instance's connections; SignalR's groups here are local bookkeeping.
 /// </summary>
 public static class GatewayComposition
@@ -40,7 +40,7 @@ public static class GatewayComposition
         services.AddSingleton<DeviceLifetimeManager>();
         services.AddSingleton<HubLifetimeManager<DeviceHub>>(sp => sp.GetRequiredService<DeviceLifetimeManager>());
         services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton<Odin.Shared.Reports.IInstanceFigures>(sp => sp.GetRequiredService<GatewayMetrics>());
+        services.AddSingleton<Odin.ClusterPrimitives.Reports.IInstanceFigures>(sp => sp.GetRequiredService<GatewayMetrics>());
         services.AddInstrumentsAtStart<GatewayMetrics>();
         services.AddSingleton<ConnectionRefusal>();
         services.AddSingleton<DeviceHubBehavior>();

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Odin.Gateway.Connections;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 
 namespace Odin.Gateway;
 
@@ -8,7 +8,7 @@ namespace Odin.Gateway;
 /// The gateway's instruments (meter <c>Odin.Gateway</c>), exported at <c>/metrics</c> in Prometheus format
 /// together with ASP.NET Core's own SignalR and Kestrel meters.
 /// </summary>
-internal sealed class GatewayMetrics : Odin.Shared.Reports.IInstanceFigures
+internal sealed class GatewayMetrics : Odin.ClusterPrimitives.Reports.IInstanceFigures
 {
     public const string MeterName = "Odin.Gateway";
 

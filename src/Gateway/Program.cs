@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Auth;
-using Odin.Shared;
-using Odin.Shared.Auth;
-using Odin.Shared.Observability;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives;
+using Odin.ClusterPrimitives.Auth;
+using Odin.ClusterPrimitives.Observability;
+using Odin.ClusterPrimitives.Redis;
 
 namespace Odin.Gateway;
 

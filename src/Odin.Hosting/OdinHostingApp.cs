@@ -21,11 +21,11 @@ using Odin.Hosting.Storage;
 using Odin.Hosting.Temp;
 using Odin.Hosting.Tenants;
 using Odin.Hosting.Dashboard;
-using Odin.Shared;
-using Odin.Shared.Auth;
-using Odin.Shared.Observability;
+using Odin.ClusterPrimitives;
+using Odin.ClusterPrimitives.Auth;
+using Odin.ClusterPrimitives.Observability;
 using Odin.Contracts;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 
 namespace Odin.Hosting;
 

@@ -1,4 +1,4 @@
-using Odin.Shared;
+using Odin.ClusterPrimitives;
 
 namespace Odin.Hosting;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Odin.Hosting.Cluster;
 using Odin.Hosting.Storage;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 using StackExchange.Redis;
 using IDatabase = Odin.Hosting.Storage.IDatabase;
 using Odin.Testing;

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.SignalR.Client;
-using Odin.Shared;
+using Odin.ClusterPrimitives;
 using Odin.Testing;
 
 namespace Odin.Gateway.Tests;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Odin.Shared.Notifications;
+using Odin.ClusterPrimitives.Notifications;
 using Odin.Contracts;
 using Odin.Testing;
 

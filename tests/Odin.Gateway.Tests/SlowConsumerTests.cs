@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Odin.Gateway.Connections;
 using Odin.LoadTest;
-using Odin.Shared.Notifications;
+using Odin.ClusterPrimitives.Notifications;
 using Odin.Contracts;
 using Odin.Testing;
 

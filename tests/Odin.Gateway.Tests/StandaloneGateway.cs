@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Odin.Hosting.Auth;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 using Odin.Testing;
 
 namespace Odin.Gateway.Tests;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using Odin.Shared;
+using Odin.ClusterPrimitives;
 
 namespace Odin.Hosting.Tests;
 

@@ -24,7 +24,7 @@ public sealed class InProcessCluster : IAsyncDisposable
     public IReadOnlyList<OdinHost> Hosting => _hosting;
 
     /// <summary>The Redis names this cluster's instances use (its own prefix: parallel clusters on one Redis never meet).</summary>
-    public Odin.Shared.Redis.RedisNames RedisNames => new(_hostingConfiguration["Odin:Redis:ChannelPrefix"]!);
+    public Odin.ClusterPrimitives.Redis.RedisNames RedisNames => new(_hostingConfiguration["Odin:Redis:ChannelPrefix"]!);
 
     /// <summary>The PostgreSQL database every Hosting instance uses.</summary>
     public string DatabaseConnectionString => _hostingConfiguration["Odin:Database:ConnectionString"]!;

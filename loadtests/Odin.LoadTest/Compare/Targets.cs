@@ -8,10 +8,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Odin.Baselines;
 using Odin.Hosting.Auth;
-using Odin.Shared.Auth;
-using Odin.Shared.Notifications;
+using Odin.ClusterPrimitives.Auth;
+using Odin.ClusterPrimitives.Notifications;
 using Odin.Contracts;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 using StackExchange.Redis;
 using Odin.Testing;
 

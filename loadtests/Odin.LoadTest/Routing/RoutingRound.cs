@@ -1,8 +1,8 @@
 using System.Globalization;
 using Odin.LoadTest.Compare;
-using Odin.Shared.Notifications;
+using Odin.ClusterPrimitives.Notifications;
 using Odin.Contracts;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 using StackExchange.Redis;
 
 namespace Odin.LoadTest.Routing;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.IdentityModel.Tokens;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 
 namespace Odin.Gateway.Auth;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 
 namespace Odin.Gateway.Auth;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Odin.Gateway.Identities;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 using Odin.Contracts;
 
 namespace Odin.Gateway.Connections;

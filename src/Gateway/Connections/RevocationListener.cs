@@ -1,5 +1,5 @@
-using Odin.Shared.PubSub;
-using Odin.Shared.Revocation;
+using Odin.ClusterPrimitives.PubSub;
+using Odin.ClusterPrimitives.Revocation;
 
 namespace Odin.Gateway.Connections;
 

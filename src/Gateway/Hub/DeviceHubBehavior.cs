@@ -2,10 +2,10 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
 using Odin.Gateway.Identities;
-using Odin.Shared.Auth;
-using Odin.Shared.Notifications;
+using Odin.ClusterPrimitives.Auth;
+using Odin.ClusterPrimitives.Notifications;
 using Odin.Contracts;
-using Odin.Shared.Revocation;
+using Odin.ClusterPrimitives.Revocation;
 
 namespace Odin.Gateway.Hub;
 

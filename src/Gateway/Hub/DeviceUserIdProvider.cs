@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 
 namespace Odin.Gateway.Hub;
 

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
 using Odin.Gateway.Identities;
-using Odin.Shared.Notifications;
-using Odin.Shared.Presence;
+using Odin.ClusterPrimitives.Notifications;
+using Odin.ClusterPrimitives.Presence;
 using Odin.Contracts;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 
 namespace Odin.Gateway.Hub;
 

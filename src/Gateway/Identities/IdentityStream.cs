@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using Odin.Shared.Observability;
+using Odin.ClusterPrimitives.Observability;
 using Microsoft.AspNetCore.SignalR;
 using Odin.Gateway.Connections;
-using Odin.Shared.Notifications;
+using Odin.ClusterPrimitives.Notifications;
 using Odin.Contracts;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 
 namespace Odin.Gateway.Identities;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Connections;
-using Odin.Shared.Notifications;
+using Odin.ClusterPrimitives.Notifications;
 using StackExchange.Redis;
 
 namespace Odin.Gateway.Identities;

@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Caching.Distributed;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 
 namespace Odin.Hosting.Acme;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Odin.Hosting.Common;
-using Odin.Shared;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives;
+using Odin.ClusterPrimitives.Auth;
 
 namespace Odin.Hosting.Auth;
 

@@ -1,4 +1,4 @@
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 
 namespace Odin.Hosting.Auth;
 

@@ -3,7 +3,7 @@ using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 
 namespace Odin.Hosting.Auth;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Odin.Shared.Revocation;
+using Odin.ClusterPrimitives.Revocation;
 
 namespace Odin.Hosting.Auth;
 

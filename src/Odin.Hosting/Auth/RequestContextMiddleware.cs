@@ -4,7 +4,7 @@ using Odin.Hosting.Common;
 using Odin.Hosting.Devices;
 using Odin.Hosting.LastSeen;
 using Odin.Hosting.Tenants;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 
 namespace Odin.Hosting.Auth;
 

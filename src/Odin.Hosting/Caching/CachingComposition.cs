@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
-using Odin.Shared;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives;
+using Odin.ClusterPrimitives.Redis;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;

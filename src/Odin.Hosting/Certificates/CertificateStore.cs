@@ -5,7 +5,7 @@ using Dapper;
 using Odin.Hosting.Acme;
 using Odin.Hosting.Keys;
 using Odin.Hosting.Storage;
-using Odin.Shared.PubSub;
+using Odin.ClusterPrimitives.PubSub;
 
 namespace Odin.Hosting.Certificates;
 

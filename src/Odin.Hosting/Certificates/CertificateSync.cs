@@ -1,5 +1,5 @@
 using Odin.Hosting.Common;
-using Odin.Shared.PubSub;
+using Odin.ClusterPrimitives.PubSub;
 
 namespace Odin.Hosting.Certificates;
 

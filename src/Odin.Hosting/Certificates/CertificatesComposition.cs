@@ -2,8 +2,8 @@ using Microsoft.Extensions.Options;
 using Odin.Hosting.Acme;
 using Odin.Hosting.Cluster;
 using Odin.Hosting.Jobs;
-using Odin.Shared;
-using Odin.Shared.Observability;
+using Odin.ClusterPrimitives;
+using Odin.ClusterPrimitives.Observability;
 
 namespace Odin.Hosting.Certificates;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
 using Odin.Hosting.Notifications;
-using Odin.Shared;
-using Odin.Shared.Redis;
-using Odin.Shared.Observability;
+using Odin.ClusterPrimitives;
+using Odin.ClusterPrimitives.Redis;
+using Odin.ClusterPrimitives.Observability;
 
 namespace Odin.Hosting.Cluster;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 using Odin.Hosting.Storage;
 using StackExchange.Redis;
 using IDatabase = Odin.Hosting.Storage.IDatabase;

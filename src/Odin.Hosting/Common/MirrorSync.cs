@@ -1,4 +1,4 @@
-using Odin.Shared.PubSub;
+using Odin.ClusterPrimitives.PubSub;
 
 namespace Odin.Hosting.Common;
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Edge;
-using Odin.Shared.Reports;
+using Odin.ClusterPrimitives.Reports;
 
 namespace Odin.Hosting.Dashboard;
 

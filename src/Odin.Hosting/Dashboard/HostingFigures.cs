@@ -1,7 +1,7 @@
 using Odin.Hosting.Cluster;
 using Odin.Hosting.Notifications;
-using Odin.Shared.Redis;
-using Odin.Shared.Reports;
+using Odin.ClusterPrimitives.Redis;
+using Odin.ClusterPrimitives.Reports;
 
 namespace Odin.Hosting.Dashboard;
 

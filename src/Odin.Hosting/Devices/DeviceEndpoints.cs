@@ -1,12 +1,12 @@
-using Odin.Shared.Presence;
+using Odin.ClusterPrimitives.Presence;
 using Microsoft.Extensions.Options;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
 using Odin.Hosting.Drives;
 using Odin.Hosting.Edge;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 using Odin.Contracts;
-using Odin.Shared.Revocation;
+using Odin.ClusterPrimitives.Revocation;
 
 namespace Odin.Hosting.Devices;
 

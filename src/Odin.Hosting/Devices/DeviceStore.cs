@@ -2,7 +2,7 @@ using Dapper;
 using Odin.Hosting.Caching;
 using Odin.Hosting.Common;
 using Odin.Hosting.Storage;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 
 namespace Odin.Hosting.Devices;
 

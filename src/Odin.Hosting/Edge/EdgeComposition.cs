@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Odin.Hosting.Common;
 using Odin.Hosting.Tenants;
-using Odin.Shared;
+using Odin.ClusterPrimitives;
 
 namespace Odin.Hosting.Edge;
 

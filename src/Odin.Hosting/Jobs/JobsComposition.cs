@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Odin.Hosting.Cluster;
-using Odin.Shared;
-using Odin.Shared.Observability;
+using Odin.ClusterPrimitives;
+using Odin.ClusterPrimitives.Observability;
 
 namespace Odin.Hosting.Jobs;
 

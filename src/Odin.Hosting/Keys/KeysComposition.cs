@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
-using Odin.Shared;
+using Odin.ClusterPrimitives;
 
 namespace Odin.Hosting.Keys;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Odin.Shared.PubSub;
+using Odin.ClusterPrimitives.PubSub;
 
 namespace Odin.Hosting.Notifications;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using Odin.Shared.Notifications;
-using Odin.Shared.Observability;
+using Odin.ClusterPrimitives.Notifications;
+using Odin.ClusterPrimitives.Observability;
 
 namespace Odin.Hosting.Notifications;
 

@@ -1,6 +1,6 @@
 using Odin.Hosting.Cluster;
-using Odin.Shared;
-using Odin.Shared.Observability;
+using Odin.ClusterPrimitives;
+using Odin.ClusterPrimitives.Observability;
 
 namespace Odin.Hosting.Notifications;
 

@@ -2,7 +2,7 @@ using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
 using Odin.Hosting.Jobs;
 using Odin.Hosting.Storage;
-using Odin.Shared;
+using Odin.ClusterPrimitives;
 
 namespace Odin.Hosting.Security;
 

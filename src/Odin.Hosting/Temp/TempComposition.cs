@@ -1,5 +1,5 @@
 using Odin.Hosting.Cluster;
-using Odin.Shared;
+using Odin.ClusterPrimitives;
 
 namespace Odin.Hosting.Temp;
 

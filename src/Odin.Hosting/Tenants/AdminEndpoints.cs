@@ -5,7 +5,7 @@ using Odin.Hosting.Security;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Common;
 using Odin.Hosting.Edge;
-using Odin.Shared.Revocation;
+using Odin.ClusterPrimitives.Revocation;
 
 namespace Odin.Hosting.Tenants;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
-using Odin.Shared.PubSub;
+using Odin.ClusterPrimitives.PubSub;
 
 namespace Odin.Hosting.Tenants;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Odin.Shared.Presence;
+using Odin.ClusterPrimitives.Presence;
 using Odin.Testing;
 using Xunit.Abstractions;
 

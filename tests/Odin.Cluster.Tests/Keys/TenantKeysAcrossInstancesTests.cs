@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Odin.Hosting.Certificates;
 using Odin.Hosting.Cluster.Locks;
 using Odin.Hosting.Keys;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 using Odin.Testing;
 using StackExchange.Redis;
 using IDatabase = Odin.Hosting.Storage.IDatabase;

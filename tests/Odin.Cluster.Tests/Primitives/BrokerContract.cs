@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Odin.Shared.Notifications;
-using Odin.Shared.PubSub;
+using Odin.ClusterPrimitives.Notifications;
+using Odin.ClusterPrimitives.PubSub;
 using Odin.Contracts;
 using Odin.Testing;
 

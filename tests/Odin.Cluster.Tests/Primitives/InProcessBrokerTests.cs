@@ -1,5 +1,5 @@
-using Odin.Shared.Notifications;
-using Odin.Shared.PubSub;
+using Odin.ClusterPrimitives.Notifications;
+using Odin.ClusterPrimitives.PubSub;
 using Microsoft.Extensions.Options;
 
 namespace Odin.Cluster.Tests.Primitives;

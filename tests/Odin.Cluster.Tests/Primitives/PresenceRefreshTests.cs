@@ -1,5 +1,5 @@
-using Odin.Shared.Presence;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Presence;
+using Odin.ClusterPrimitives.Redis;
 using Odin.Testing;
 using StackExchange.Redis;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using Odin.Shared.Notifications;
-using Odin.Shared.PubSub;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Notifications;
+using Odin.ClusterPrimitives.PubSub;
+using Odin.ClusterPrimitives.Redis;
 using Odin.Testing;
 using StackExchange.Redis;
 

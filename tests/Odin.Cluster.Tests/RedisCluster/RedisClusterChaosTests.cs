@@ -31,7 +31,7 @@ public sealed class RedisClusterChaosTests(RedisClusterChaosFixture fixture, ITe
         await load.WriteMoreAsync(200, "before the fault");
 
         // The master of the first identity's slot: its notifications, history and presence live there.
-        var names = new Odin.Shared.Redis.RedisNames(fixture.Cluster.ChannelPrefix);
+        var names = new Odin.ClusterPrimitives.Redis.RedisNames(fixture.Cluster.ChannelPrefix);
         var victim = await fixture.Redis.KillMasterOfAsync(names.IdentityChannel(load.Tenants[0].Tenant.TenantId));
         load.Log($"Redis master on port {victim} killed");
         await load.WriteMoreAsync(150, "while its replica takes over");

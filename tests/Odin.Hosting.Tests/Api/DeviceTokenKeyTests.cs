@@ -7,7 +7,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Odin.Hosting.Auth;
 using Odin.Hosting.Storage;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 using Odin.Testing;
 using static Odin.Hosting.Tests.Api.ApiAssert;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Odin.Hosting.Auth;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 using Odin.Testing;
 
 namespace Odin.Hosting.Tests.Api;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Odin.Hosting.Cluster;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Tests.Storage;
-using Odin.Shared.PubSub;
+using Odin.ClusterPrimitives.PubSub;
 using Odin.Testing;
 
 namespace Odin.Hosting.Tests.Notifications;

@@ -6,7 +6,7 @@ using Odin.Hosting.Security;
 using Odin.Hosting.Storage;
 using Odin.Hosting.Tenants;
 using Odin.Hosting.Tests.Storage;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 
 namespace Odin.Hosting.Tests.Security;
 

@@ -8,7 +8,7 @@ using Odin.Hosting.LastSeen;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Storage;
 using Odin.Hosting.Tenants;
-using Odin.Shared.Auth;
+using Odin.ClusterPrimitives.Auth;
 using Odin.Contracts;
 
 namespace Odin.Hosting.Tests.Storage;

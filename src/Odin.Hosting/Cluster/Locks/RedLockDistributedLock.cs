@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Odin.Shared.Redis;
+using Odin.ClusterPrimitives.Redis;
 using RedLockNet;
 using RedLockNet.SERedis;
 using RedLockNet.SERedis.Configuration;
