@@ -37,15 +37,20 @@ public static class AuthComposition
         services.AddSingleton<DeviceTokenIssuer>();
         services.AddSingleton<LiveConnectionRevoker>();
 
-        var adminKey = OptionsComposition.Check<AdminOptions>(configuration, AdminOptions.Section).ApiKey;
+        var admin = OptionsComposition.Check<AdminOptions>(configuration, AdminOptions.Section);
+        var adminKey = admin.ApiKey;
         if (string.IsNullOrWhiteSpace(adminKey) && !singleNode)
         {
             throw new StartupConfigurationException("Odin__Admin__ApiKey is required when Odin__Redis__Configuration is set (cluster mode).");
         }
 
-        services.Configure<AdminOptions>(options => options.ApiKey = string.IsNullOrWhiteSpace(adminKey)
-            ? LocalSecretFile.LoadOrCreate("data/admin-key", () => Secrets.New("odin_admin_"), "the admin API key")
-            : adminKey);
+        services.Configure<AdminOptions>(options =>
+        {
+            options.ApiKey = string.IsNullOrWhiteSpace(adminKey)
+                ? LocalSecretFile.LoadOrCreate("data/admin-key", () => Secrets.New("odin_admin_"), "the admin API key")
+                : adminKey;
+            options.PreviousApiKey = admin.PreviousApiKey;
+        });
         return services;
     }
 

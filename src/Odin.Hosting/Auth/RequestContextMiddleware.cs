@@ -77,7 +77,7 @@ internal sealed class RequestContextMiddleware(
         var token = header[7..].Trim();
         if (access.Allowed.Contains(CallerKind.Admin))
         {
-            return admin.Value.ApiKey.Length > 0 && Secrets.HashMatches(token, Secrets.Hash(admin.Value.ApiKey))
+            return admin.Value.Admits(token)
                 ? Admit(context, new Caller(CallerKind.Admin))
                 : Unauthorized(context, "The admin key is not valid.");
         }
