@@ -27,6 +27,7 @@ public sealed class NotificationRecorder : IAsyncDisposable
     private string? _epoch;
 
     private readonly ConcurrentQueue<string> _reconnectRequests = new();
+    private readonly ConcurrentQueue<int> _reconnectWaits = new();
     private readonly ConcurrentQueue<(TimelineEvent Event, DateTimeOffset At)> _timeline = new();
     private volatile bool _disposed;
 
@@ -56,9 +57,10 @@ public sealed class NotificationRecorder : IAsyncDisposable
             InterlockedMax(ref _cursor, n.Seq);
         });
         connection.On<string>(nameof(IDeviceClient.Resync), _resyncs.Enqueue);
-        connection.On<string, int>(nameof(IDeviceClient.Reconnect), (reason, _) =>
+        connection.On<string, int>(nameof(IDeviceClient.Reconnect), (reason, retryAfterMs) =>
         {
             _reconnectRequests.Enqueue(reason);
+            _reconnectWaits.Enqueue(retryAfterMs);
             _timeline.Enqueue((TimelineEvent.ReconnectRequested, DateTimeOffset.UtcNow));
         });
         if (comeBack)
@@ -126,6 +128,9 @@ public sealed class NotificationRecorder : IAsyncDisposable
 
     /// <summary>Reconnect requests the server sent (with their reasons).</summary>
     public IReadOnlyList<string> ReconnectRequests => [.. _reconnectRequests];
+
+    /// <summary>The <c>retryAfterMs</c> of each Reconnect request, in order.</summary>
+    public IReadOnlyList<int> ReconnectWaits => [.. _reconnectWaits];
 
     /// <summary>What the device saw, in order: the server's Reconnect requests and the drops of its connection.</summary>
     public IReadOnlyList<(TimelineEvent Event, DateTimeOffset At)> Timeline => [.. _timeline];

@@ -12,7 +12,8 @@ internal sealed partial class ConnectionRefusal(IOptions<GatewayOptions> options
     {
         LogRefused(logger, context.ConnectionId, reason);
         metrics.Refused(kind);
-        await caller.Reconnect(reason, (int)options.Value.RetryAfter.TotalMilliseconds);
+        // A draining gateway asks for no wait (docs/api.md: come back at once, with jitter, to another gateway); a limit does.
+        await caller.Reconnect(reason, kind == RefusalReason.Draining ? 0 : (int)options.Value.RetryAfter.TotalMilliseconds);
         context.Abort();
     }
 

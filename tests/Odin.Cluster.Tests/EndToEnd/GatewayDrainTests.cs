@@ -40,6 +40,8 @@ public sealed class GatewayDrainTests(DrainClusterFixture fixture, ITestOutputHe
         {
             await Eventually.TrueAsync(() => newcomer.Connection.State == HubConnectionState.Disconnected, "the newcomer to be closed");
             Assert.Equal([DrainReason], newcomer.ReconnectRequests);
+            // No wait asked: a device comes back at once (with its jitter) to another gateway, not after a limit's pause.
+            Assert.Equal([0], newcomer.ReconnectWaits);
         }
 
         var exited = await exiting;
