@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -49,6 +48,4 @@ internal sealed class OdinHttp(OdinDeviceOptions options, HttpClient http)
 
         return $"HTTP {(int)response.StatusCode} ({response.StatusCode})";
     }
-
-    public static bool IsTransient(HttpStatusCode status) => (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
 }
