@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Odin.Gateway.Connections;
+using Odin.ClusterPrimitives.Observability;
 using Odin.ClusterPrimitives.Redis;
 
 namespace Odin.Gateway;
@@ -13,21 +14,15 @@ internal sealed class GatewayMetrics : Odin.ClusterPrimitives.Reports.IInstanceF
     public const string MeterName = "Odin.Gateway";
 
     private readonly Meter _meter;
-    private readonly Counter<long> _refused;
-    private readonly Counter<long> _delivered;
-    private readonly Counter<long> _slowConsumers;
+    private readonly ExportedCount _refused;
+    private readonly ExportedCount _delivered;
+    private readonly ExportedCount _slowConsumers;
     private readonly Counter<long> _hubCalls;
     private readonly Histogram<double> _deliveryLatency;
-    private readonly Counter<long> _resyncs;
+    private readonly ExportedCount _resyncs;
     private readonly LocalConnections _connections;
     private readonly RecentLatencies _recent = new();
     private Func<int> _identities = () => 0;
-
-    // The same totals, readable here for the dashboard's report (an OpenTelemetry instrument cannot be read back).
-    private long _deliveredTotal;
-    private long _slowConsumersTotal;
-    private long _resyncsTotal;
-    private readonly long[] _refusedTotal = new long[RefusalReason.All.Length];
 
     public GatewayMetrics(IMeterFactory meters, LocalConnections connections, IServiceProvider services)
     {
@@ -36,25 +31,16 @@ internal sealed class GatewayMetrics : Odin.ClusterPrimitives.Reports.IInstanceF
         // Observed, not counted up and down: the value is what this instance holds at the scrape.
         meter.CreateObservableUpDownCounter("odin.gateway.connections", () => connections.Count, description: "Device connections held by this instance");
         meter.CreateObservableUpDownCounter("odin.gateway.subscriptions", () => connections.Subscriptions, description: "Drive subscriptions held by this instance");
-        _refused = meter.CreateCounter<long>("odin.gateway.refused", description: "Connections refused or closed, by reason (RefusalReason)");
-        _delivered = meter.CreateCounter<long>("odin.gateway.notifications.delivered", description: "Notifications sent to device connections of this instance");
-        _slowConsumers = meter.CreateCounter<long>("odin.gateway.slow_consumers", description: "Connections closed because notifications waited for them beyond the send queue limit");
-        _resyncs = meter.CreateCounter<long>("odin.gateway.resyncs", description: "Devices told to re-read /changes (the history could not cover their gap)");
+        _refused = new ExportedCount(meter, "odin.gateway.refused", "Connections refused or closed, by reason (RefusalReason)", "reason", RefusalReason.All);
+        _delivered = new ExportedCount(meter, "odin.gateway.notifications.delivered", "Notifications sent to device connections of this instance");
+        _slowConsumers = new ExportedCount(meter, "odin.gateway.slow_consumers", "Connections closed because notifications waited for them beyond the send queue limit");
+        _resyncs = new ExportedCount(meter, "odin.gateway.resyncs", "Devices told to re-read /changes (the history could not cover their gap)");
         _hubCalls = meter.CreateCounter<long>("odin.gateway.hub.calls", description: "Hub calls by method and outcome (ok, error: a hub error answered, refused: over the call budget)");
         // Once per notification per gateway, at its fan-out: from the change's commit (the envelope's time) to the
         // moment this gateway hands it to its devices' send queues (each device's own socket adds its wait to that).
         _deliveryLatency = meter.CreateHistogram<double>("odin.gateway.delivery.latency", unit: "s",
             description: "From a change's commit to this gateway's fan-out to its devices",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
-        // Exported from the first scrape, at 0, not from the first event.
-        foreach (var reason in RefusalReason.All)
-        {
-            _refused.Add(0, new KeyValuePair<string, object?>("reason", reason));
-        }
-
-        _delivered.Add(0);
-        _slowConsumers.Add(0);
-        _resyncs.Add(0);
         if (services.GetService<RedisHealth>() is { } redis)
         {
             meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (notification bus and broker)");
@@ -70,17 +56,9 @@ internal sealed class GatewayMetrics : Odin.ClusterPrimitives.Reports.IInstanceF
     }
 
     /// <param name="reason">One of <see cref="RefusalReason"/>.</param>
-    public void Refused(string reason)
-    {
-        _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        Interlocked.Increment(ref _refusedTotal[Array.IndexOf(RefusalReason.All, reason)]);
-    }
+    public void Refused(string reason) => _refused.Add(labelValue: reason);
 
-    public void Resynced(int devices)
-    {
-        _resyncs.Add(devices);
-        Interlocked.Add(ref _resyncsTotal, devices);
-    }
+    public void Resynced(int devices) => _resyncs.Add(devices);
 
     /// <summary>A notification committed at <paramref name="committedAtMs"/> (Unix ms) went out to <paramref name="connections"/> devices here.</summary>
     public void Delivered(int connections, long committedAtMs)
@@ -88,7 +66,6 @@ internal sealed class GatewayMetrics : Odin.ClusterPrimitives.Reports.IInstanceF
         _delivered.Add(connections);
         if (connections > 0)
         {
-            Interlocked.Add(ref _deliveredTotal, connections);
             var latency = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - committedAtMs) / 1000.0;
             _deliveryLatency.Record(latency);
             _recent.Record(latency);
@@ -98,23 +75,19 @@ internal sealed class GatewayMetrics : Odin.ClusterPrimitives.Reports.IInstanceF
     public void HubCall(string method, string outcome) =>
         _hubCalls.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("outcome", outcome));
 
-    public void SlowConsumer()
-    {
-        _slowConsumers.Add(1);
-        Interlocked.Increment(ref _slowConsumersTotal);
-    }
+    public void SlowConsumer() => _slowConsumers.Add();
 
     public void Add(IDictionary<string, double> figures, IDictionary<string, string> status)
     {
         figures["devices"] = _connections.Count;
         figures["subscriptions"] = _connections.Subscriptions;
         figures["identities"] = _identities();
-        figures["delivered"] = Interlocked.Read(ref _deliveredTotal);
-        figures["slowConsumers"] = Interlocked.Read(ref _slowConsumersTotal);
-        figures["resyncs"] = Interlocked.Read(ref _resyncsTotal);
-        for (var i = 0; i < RefusalReason.All.Length; i++)
+        figures["delivered"] = _delivered.Read();
+        figures["slowConsumers"] = _slowConsumers.Read();
+        figures["resyncs"] = _resyncs.Read();
+        foreach (var reason in RefusalReason.All)
         {
-            figures[$"refused.{RefusalReason.All[i]}"] = Interlocked.Read(ref _refusedTotal[i]);
+            figures[$"refused.{reason}"] = _refused.Read(reason);
         }
 
         if (_recent.Percentiles() is { } recent)

@@ -32,8 +32,29 @@ public sealed class GatewayStartupTests
         Assert.True((await http.GetAsync("/health/ready")).IsSuccessStatusCode);
         // A hub call is served only after the connection's OnConnectedAsync, where it is counted.
         await device.Connection.InvokeAsync<long>("Ping");
-        // Exported. (Its value is checked where a gateway is alone in its process, as in production: the
-        // end-to-end tests. Here every test's gateway registers the same instruments in one process.)
-        Assert.NotNull(await PrometheusScrape.ReadAsync(gateway.Host.BaseAddress, "odin_gateway_connections"));
+        Assert.Equal(1, await PrometheusScrape.ReadAsync(gateway.Host.BaseAddress, "odin_gateway_connections"));
+    }
+
+    [Fact]
+    public async Task Gateways_sharing_a_process_each_export_their_own_figures_and_outlive_each_other()
+    {
+        // As the tests run them (and a single node runs a gateway beside Hosting): one process, instruments of one name.
+        var first = await StandaloneGateway.StartAsync();
+        await using var second = await StandaloneGateway.StartAsync();
+        await using (var device = await NotificationRecorder.ConnectAsync(first.Host.HubUrl, first.Token([]).Token, messagePack: false))
+        {
+            await device.Connection.InvokeAsync<long>("Ping");
+            await device.Connection.InvokeAsync<long>("Ping");
+        }
+
+        await using var other = await NotificationRecorder.ConnectAsync(second.Host.HubUrl, second.Token([]).Token, messagePack: false);
+        await other.Connection.InvokeAsync<long>("Ping");
+        Assert.Equal(2, await PrometheusScrape.ReadAsync(first.Host.BaseAddress, "odin_gateway_hub_calls_total", "method=\"Ping\""));
+        Assert.Equal(1, await PrometheusScrape.ReadAsync(second.Host.BaseAddress, "odin_gateway_hub_calls_total", "method=\"Ping\""));
+
+        // One gateway's end retired the instruments both shared: the other's page lost its counters.
+        await first.DisposeAsync();
+        await other.Connection.InvokeAsync<long>("Ping");
+        Assert.Equal(2, await PrometheusScrape.ReadAsync(second.Host.BaseAddress, "odin_gateway_hub_calls_total", "method=\"Ping\""));
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -24,7 +25,7 @@ public static class ObservabilityComposition
         // Single node: Odin.Hosting and the gateway it hosts both call this; the second only adds its meters.
         if (services.Any(s => s.ServiceType == typeof(DrainingCheck)))
         {
-            services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(meters));
+            ListenToOwnMeters(services, meters);
             return services;
         }
 
@@ -35,10 +36,9 @@ public static class ObservabilityComposition
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
             .WithMetrics(metrics => metrics
-            .AddMeter(meters)
-            .AddMeter("Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Server.Kestrel")
             // Answer every scrape with current values (the exporter would otherwise serve a 300 ms old copy).
             .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        ListenToOwnMeters(services, [.. meters, "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.Server.Kestrel"]);
         if (TracesExported())
         {
             // The standard OTEL_* variables (endpoint, protocol, headers, sampler) configure the exporter. Without them no
@@ -52,6 +52,25 @@ public static class ObservabilityComposition
 
         return services;
     }
+
+    /// <summary>
+    /// Exports the named meters made by this host's own <see cref="System.Diagnostics.Metrics.IMeterFactory"/> only
+    /// (<see cref="MeterScope.Local"/>). OpenTelemetry's <c>AddMeter</c> listens to every meter of that name in the
+    /// process: where two hosts share one (the tests run gateways and Hosting instances side by side), each /metrics
+    /// counted the other's events, and disposing one host retired the shared metric stream, so the survivor's counter
+    /// vanished from its page.
+    /// </summary>
+    private static void ListenToOwnMeters(IServiceCollection services, IEnumerable<string> meters) =>
+        services.AddMetrics(builder =>
+        {
+            foreach (var meter in meters)
+            {
+                builder.EnableMetrics(meter, instrumentName: null, listenerName: OpenTelemetryListenerName, scopes: MeterScope.Local);
+            }
+        });
+
+    /// <summary>The name under which OpenTelemetry's <c>WithMetrics</c> registers its <c>IMetricsListener</c>.</summary>
+    private const string OpenTelemetryListenerName = "OpenTelemetry";
 
     /// <summary>
     /// Traces go out when an OTLP endpoint is named (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or

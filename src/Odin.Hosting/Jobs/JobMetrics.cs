@@ -1,30 +1,28 @@
 using System.Diagnostics.Metrics;
+using Odin.ClusterPrimitives.Observability;
 using Odin.Hosting.Notifications;
 
 namespace Odin.Hosting.Jobs;
 
-/// <summary>Job runs by outcome, tagged with the job type: <c>odin_jobs_completed</c>, <c>_failed</c>, <c>_lost</c>.</summary>
+/// <summary>Job runs by outcome, tagged with the job type (every registered type from the first scrape): <c>odin_jobs_completed</c>, <c>_failed</c>, <c>_lost</c>.</summary>
 public sealed class JobMetrics
 {
-    private readonly Counter<long> _completed;
-    private readonly Counter<long> _failed;
-    private readonly Counter<long> _lost;
+    private readonly ExportedCount _completed;
+    private readonly ExportedCount _failed;
+    private readonly ExportedCount _lost;
 
-    public JobMetrics(IMeterFactory meters)
+    public JobMetrics(IMeterFactory meters, IEnumerable<JobHandlerRegistration> handlers)
     {
         var meter = meters.Create(NotificationMetrics.MeterName);
-        _completed = meter.CreateCounter<long>("odin.jobs.completed", description: "Job runs that completed");
-        _failed = meter.CreateCounter<long>("odin.jobs.failed", description: "Job runs that failed (retried until their attempts are used up)");
-        _lost = meter.CreateCounter<long>("odin.jobs.lost", description: "Job runs whose claim another instance took over after the lease ran out");
-        // Exported from the first scrape, at 0, not from the first event.
-        _completed.Add(0);
-        _failed.Add(0);
-        _lost.Add(0);
+        var types = handlers.Select(h => h.Type).ToArray();
+        _completed = new ExportedCount(meter, "odin.jobs.completed", "Job runs that completed", "type", types);
+        _failed = new ExportedCount(meter, "odin.jobs.failed", "Job runs that failed (retried until their attempts are used up)", "type", types);
+        _lost = new ExportedCount(meter, "odin.jobs.lost", "Job runs whose claim another instance took over after the lease ran out", "type", types);
     }
 
-    public void Completed(string type) => _completed.Add(1, new KeyValuePair<string, object?>("type", type));
+    public void Completed(string type) => _completed.Add(labelValue: type);
 
-    public void Failed(string type) => _failed.Add(1, new KeyValuePair<string, object?>("type", type));
+    public void Failed(string type) => _failed.Add(labelValue: type);
 
-    public void Lost(string type) => _lost.Add(1, new KeyValuePair<string, object?>("type", type));
+    public void Lost(string type) => _lost.Add(labelValue: type);
 }

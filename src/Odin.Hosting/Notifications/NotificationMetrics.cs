@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Odin.ClusterPrimitives.Observability;
 
 namespace Odin.Hosting.Notifications;
 
@@ -8,26 +9,22 @@ public sealed class NotificationMetrics
     public const string MeterName = "Odin.Hosting";
 
     private readonly Meter _meter;
-    private readonly Counter<long> _published;
-    private readonly Counter<long> _failures;
-    private readonly Counter<long> _pruned;
+    private readonly ExportedCount _published;
+    private readonly ExportedCount _failures;
+    private readonly ExportedCount _pruned;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _batchDuration;
 
     public NotificationMetrics(IMeterFactory meters)
     {
         var meter = _meter = meters.Create(MeterName);
-        _published = meter.CreateCounter<long>("odin.notifications.published", description: "Notifications sent to the device hub (backplane)");
-        _failures = meter.CreateCounter<long>("odin.notifications.publish_failures", description: "Dispatch rounds that failed; their rows stay pending");
-        _pruned = meter.CreateCounter<long>("odin.outbox.pruned", description: "Published notifications deleted from the outbox after the retention");
+        _published = new ExportedCount(meter, "odin.notifications.published", "Notifications sent to the device hub (backplane)");
+        _failures = new ExportedCount(meter, "odin.notifications.publish_failures", "Dispatch rounds that failed; their rows stay pending");
+        _pruned = new ExportedCount(meter, "odin.outbox.pruned", "Published notifications deleted from the outbox after the retention");
         _batchSize = meter.CreateHistogram<int>("odin.outbox.publish.batch_size", unit: "{notification}", description: "Notifications per published batch",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 10, 50, 100, 250, 500, 1000, 5000] });
         _batchDuration = meter.CreateHistogram<double>("odin.outbox.publish.duration", unit: "s", description: "Time to hand one batch to the bus",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
-        // Exported from the first scrape, at 0, not from the first event.
-        _published.Add(0);
-        _failures.Add(0);
-        _pruned.Add(0);
     }
 
     public void Published(int count, TimeSpan took)
@@ -37,7 +34,7 @@ public sealed class NotificationMetrics
         _batchDuration.Record(took.TotalSeconds);
     }
 
-    public void Failed() => _failures.Add(1);
+    public void Failed() => _failures.Add();
 
     public void Pruned(int count) => _pruned.Add(count);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Odin.ClusterPrimitives.Observability;
 using Odin.Hosting.Notifications;
 
 namespace Odin.Hosting.Peer;
@@ -6,25 +7,21 @@ namespace Odin.Hosting.Peer;
 /// <summary><c>odin_peer_delivered</c>, <c>odin_peer_attempts_failed</c>, <c>odin_peer_received</c>.</summary>
 public sealed class PeerMetrics
 {
-    private readonly Counter<long> _delivered;
-    private readonly Counter<long> _attemptFailed;
-    private readonly Counter<long> _received;
+    private readonly ExportedCount _delivered;
+    private readonly ExportedCount _attemptFailed;
+    private readonly ExportedCount _received;
 
     public PeerMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(NotificationMetrics.MeterName);
-        _delivered = meter.CreateCounter<long>("odin.peer.delivered", description: "Transfers a recipient accepted");
-        _attemptFailed = meter.CreateCounter<long>("odin.peer.attempts_failed", description: "Delivery attempts that failed (retried, or given up)");
-        _received = meter.CreateCounter<long>("odin.peer.received", description: "Accepted transfers put into their drives");
-        // Exported from the first scrape, at 0, not from the first event.
-        _delivered.Add(0);
-        _attemptFailed.Add(0);
-        _received.Add(0);
+        _delivered = new ExportedCount(meter, "odin.peer.delivered", "Transfers a recipient accepted");
+        _attemptFailed = new ExportedCount(meter, "odin.peer.attempts_failed", "Delivery attempts that failed (retried, or given up)");
+        _received = new ExportedCount(meter, "odin.peer.received", "Accepted transfers put into their drives");
     }
 
-    public void Delivered() => _delivered.Add(1);
+    public void Delivered() => _delivered.Add();
 
-    public void AttemptFailed() => _attemptFailed.Add(1);
+    public void AttemptFailed() => _attemptFailed.Add();
 
-    public void Received() => _received.Add(1);
+    public void Received() => _received.Add();
 }
