@@ -44,6 +44,9 @@ internal static partial class DeviceLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "More than {Capacity} notifications wait for the app's handler: closing the connection, to resume from the last one taken when it has caught up")]
     public static partial void AppTooSlow(ILogger logger, int capacity);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "More than {Capacity} notifications arrived before the Subscribe answer: closing the connection to start again")]
+    public static partial void TooManyBeforeAnswer(ILogger logger, int capacity);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Could not renew the token yet ({Reason}); the connection goes on with the current one")]
     public static partial void RenewalFailed(ILogger logger, string reason);
 

@@ -76,7 +76,14 @@ internal sealed class DeviceSession : IAsyncDisposable
         }
 
         _connection = builder.Build();
-        _connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), n => Enqueue(ct => _stream.ReceivedAsync(n, ct)));
+        _connection.On<NotificationEnvelope>(nameof(IDeviceClient.Notification), n => Enqueue(async ct =>
+        {
+            if (!await _stream.ReceivedAsync(n, ct))
+            {
+                DeviceLog.TooManyBeforeAnswer(_logger, DeviceStream.BeforeStartCapacity);
+                Abandon();
+            }
+        }));
         _connection.On<string>(nameof(IDeviceClient.Resync), reason => Enqueue(ct => ResyncAsync(reason, ct)));
         _connection.On<string, int>(nameof(IDeviceClient.Reconnect), (reason, retryAfterMs) =>
         {

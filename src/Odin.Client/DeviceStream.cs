@@ -14,6 +14,9 @@ internal sealed class DeviceStream(IDevicePositionStore store, ILogger logger)
     private bool _positioned; // false for a device that has never subscribed: its first Subscribe sets its start
     private readonly List<NotificationEnvelope> _beforeStart = []; // a new device's arrivals before its first answer
 
+    /// <summary>Most notifications a new device holds while it waits for its first <c>Subscribe</c> answer (normally a handful).</summary>
+    internal const int BeforeStartCapacity = 4096;
+
     public Func<DeviceNotification, Task>? OnNotification { get; set; }
 
     public Action<NotificationEnvelope>? OnPresence { get; set; }
@@ -46,7 +49,9 @@ internal sealed class DeviceStream(IDevicePositionStore store, ILogger logger)
     }
 
     /// <summary>A notification from the gateway: live, or replayed by a resume.</summary>
-    public async Task ReceivedAsync(NotificationEnvelope envelope, CancellationToken cancellationToken)
+    /// <returns>False when more than <see cref="BeforeStartCapacity"/> arrived before the first answer: the connection must end
+    /// (the next one's answer starts the device anew), rather than hold them without bound.</returns>
+    public async Task<bool> ReceivedAsync(NotificationEnvelope envelope, CancellationToken cancellationToken)
     {
         if (envelope.Seq == 0)
         {
@@ -59,23 +64,28 @@ internal sealed class DeviceStream(IDevicePositionStore store, ILogger logger)
                 DeviceLog.HandlerFailed(logger, ex, "presence", 0);
             }
 
-            return;
+            return true;
         }
 
         if (!_positioned)
         {
             // The gateway may send what it hears before it reads the head it answers with: held until the answer says
             // where this device starts, so that it neither takes what came before its start nor skips what follows.
+            if (_beforeStart.Count >= BeforeStartCapacity)
+            {
+                return false;
+            }
+
             _beforeStart.Add(envelope);
-            return;
+            return true;
         }
 
-        if (envelope.Seq <= _seq)
+        if (envelope.Seq > _seq) // else a repeat: a connection that closed mid-delivery, or a resume that overlaps what was live
         {
-            return; // a repeat: a connection that closed mid-delivery, or a resume that overlaps what was live
+            await RaiseAsync(new DeviceNotification(envelope, FromChanges: false), cancellationToken);
         }
 
-        await RaiseAsync(new DeviceNotification(envelope, FromChanges: false), cancellationToken);
+        return true;
     }
 
     /// <summary>The answer of <c>Subscribe</c>, in its place among the notifications.</summary>

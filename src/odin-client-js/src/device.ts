@@ -126,6 +126,8 @@ class SerialQueue {
  * position (as the gateway asks a slow reader to), instead of memory growing without bound.
  */
 const InboxCapacity = 4096;
+/** Most notifications a new device holds while it waits for its first Subscribe answer (normally a handful). */
+const BeforeStartCapacity = 4096;
 
 /** Why the SDK ended a connection itself. */
 type SessionEnd = "stopped" | "refresh" | "failed";
@@ -582,6 +584,13 @@ export class OdinDevice {
     if (!this.current) {
       // The gateway may send what it hears before it reads the head it answers with: held until the answer says where
       // this device starts, so that it neither takes what came before its start nor skips what follows.
+      if (this.beforeStart.length >= BeforeStartCapacity) {
+        // The answer is that late: rather than hold without bound, start again on a new connection (and a new answer).
+        this.log("warn", `more than ${BeforeStartCapacity} notifications arrived before the Subscribe answer: closing the connection to start again`);
+        this.endSession(session, "failed");
+        return;
+      }
+
       this.beforeStart.push(envelope);
       return;
     }
