@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Odin.Gateway.Connections;
+using Odin.ClusterPrimitives.Auth;
 using Odin.ClusterPrimitives.Observability;
 using Odin.ClusterPrimitives.Redis;
 
@@ -41,6 +42,9 @@ internal sealed class GatewayMetrics : Odin.ClusterPrimitives.Reports.IInstanceF
         _deliveryLatency = meter.CreateHistogram<double>("odin.gateway.delivery.latency", unit: "s",
             description: "From a change's commit to this gateway's fan-out to its devices",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        var tokenKeys = services.GetRequiredService<IDeviceTokenKeys>();
+        meter.CreateObservableGauge("odin.gateway.token_keys", () => tokenKeys.ValidationKeys.Count,
+            description: "Installation keys this instance accepts device tokens under (two while the signing key is rotated)");
         if (services.GetService<RedisHealth>() is { } redis)
         {
             meter.CreateObservableCounter("odin.gateway.backplane.errors", () => redis.Failures, description: "Redis connection failures (notification bus and broker)");

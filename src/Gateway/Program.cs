@@ -65,35 +65,34 @@ public static class Program
     /// <summary>Where the gateway gets the public key(s): a PEM file, or Odin.Hosting's JWK Set.</summary>
     private static void AddKeySource(WebApplicationBuilder builder)
     {
-        var publicKeyPath = builder.Configuration["Odin:Auth:PublicKeyPath"];
-        var jwksUrl = builder.Configuration["Odin:Auth:JwksUrl"];
-        if (!string.IsNullOrWhiteSpace(publicKeyPath))
+        var auth = builder.Services.AddValidatedOptions<GatewayAuthOptions>(builder.Configuration, GatewayAuthOptions.Section);
+        if (!string.IsNullOrWhiteSpace(auth.PublicKeyPath))
         {
-            if (!File.Exists(publicKeyPath))
+            if (!File.Exists(auth.PublicKeyPath))
             {
-                throw new StartupConfigurationException($"Odin__Auth__PublicKeyPath: '{publicKeyPath}' does not exist.");
+                throw new StartupConfigurationException($"Odin__Auth__PublicKeyPath: '{auth.PublicKeyPath}' does not exist.");
             }
 
             try
             {
-                builder.Services.AddSingleton<IDeviceTokenKeys>(new PemDeviceTokenKeys(publicKeyPath));
+                builder.Services.AddSingleton<IDeviceTokenKeys>(new PemDeviceTokenKeys(auth.PublicKeyPath));
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
             {
-                throw new StartupConfigurationException($"Odin__Auth__PublicKeyPath: '{publicKeyPath}' is not a PEM public key ({ex.Message}).");
+                throw new StartupConfigurationException($"Odin__Auth__PublicKeyPath: '{auth.PublicKeyPath}' is not a PEM file of P-256 public keys ({ex.Message}).");
             }
 
             return;
         }
 
-        if (!Uri.TryCreate(jwksUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        if (!Uri.TryCreate(auth.JwksUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
-            throw new StartupConfigurationException(string.IsNullOrWhiteSpace(jwksUrl)
+            throw new StartupConfigurationException(string.IsNullOrWhiteSpace(auth.JwksUrl)
                 ? "Set Odin__Auth__PublicKeyPath (PEM of Odin.Hosting's device-token public key) or Odin__Auth__JwksUrl (e.g. http://hosting/.well-known/odin/jwks.json)."
-                : $"Odin__Auth__JwksUrl: '{jwksUrl}' is not an http(s) URL.");
+                : $"Odin__Auth__JwksUrl: '{auth.JwksUrl}' is not an http(s) URL.");
         }
 
-        builder.Services.AddSingleton(sp => new JwksDeviceTokenKeys(url, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JwksDeviceTokenKeys>>()));
+        builder.Services.AddSingleton(sp => new JwksDeviceTokenKeys(url, auth.JwksRefresh, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JwksDeviceTokenKeys>>()));
         builder.Services.AddSingleton<IDeviceTokenKeys>(sp => sp.GetRequiredService<JwksDeviceTokenKeys>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JwksDeviceTokenKeys>());
         builder.Services.AddHealthChecks().AddCheck<JwksDeviceTokenKeys>("device-token-keys", tags: [HealthTags.Ready]);

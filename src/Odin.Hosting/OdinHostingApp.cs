@@ -101,6 +101,7 @@ public static class OdinHostingApp
 
         var api = app.MapGroup("/api/v1");
         api.MapAdminEndpoints();
+        api.MapKeyAdministration();
         app.MapDashboard(api);
         api.MapDriveEndpoints();
         api.MapDeviceEndpoints();

@@ -21,6 +21,27 @@ public sealed class GatewayStartupTests
         Assert.StartsWith(expected, StartupErrors.Describe(error));
     }
 
+    [Theory]
+    [InlineData("private", "it holds a 'PRIVATE KEY' block where only 'PUBLIC KEY' blocks belong")]
+    [InlineData("p384", "its key 1 has 384 bits, not the 256 of P-256 (ES256)")]
+    [InlineData("text", "it holds no 'PUBLIC KEY' block")]
+    public void A_key_file_of_anything_but_P256_public_keys_is_refused_with_what_it_holds(string content, string expected)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("odin-gateway-keys-").FullName, "keys.pem");
+        using var p256 = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        using var p384 = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384);
+        File.WriteAllText(path, content switch
+        {
+            "private" => p256.ExportSubjectPublicKeyInfoPem() + "\n" + p256.ExportPkcs8PrivateKeyPem() + "\n", // a private key must never be handed to a gateway
+            "p384" => p384.ExportSubjectPublicKeyInfoPem() + "\n",
+            _ => "not a key\n",
+        });
+
+        var error = Record.Exception(() => Program.Build([], builder => builder.Configuration["Odin:Auth:PublicKeyPath"] = path));
+        Assert.NotNull(error);
+        Assert.Equal($"Odin__Auth__PublicKeyPath: '{path}' is not a PEM file of P-256 public keys ({expected}).", StartupErrors.Describe(error));
+    }
+
     [Fact]
     public async Task A_standalone_gateway_is_live_ready_and_exports_its_metrics()
     {

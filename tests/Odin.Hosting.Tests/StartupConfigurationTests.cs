@@ -19,6 +19,8 @@ public sealed class StartupConfigurationTests
     [InlineData("Odin:Redis:Configuration", "127.0.0.1:1", "Odin__Auth__SigningKeyPath: ")]
     [InlineData("Odin:Keys:EncryptionKey", "c2hvcnQ=", "Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes")]
     [InlineData("Odin:Keys:EncryptionKey", "not base64!", "Odin__Keys__EncryptionKey must be base64 of exactly 32 bytes")]
+    [InlineData("Odin:Keys:AlsoAcceptedEncryptionKey", "c2hvcnQ=", "Odin__Keys__AlsoAcceptedEncryptionKey must be base64 of exactly 32 bytes")]
+    [InlineData("Odin:Auth:AlsoAcceptedPublicKeyPath", "/no/such/next.pub.pem", "Odin__Auth__AlsoAcceptedPublicKeyPath: '/no/such/next.pub.pem' does not exist.")]
     [InlineData("Odin:Acme:DirectoryUrl", "not a url", "Odin__Acme__DirectoryUrl: ")]
     [InlineData("Odin:Peer:AllowedNetworks", "127.0.0.0/8, 10.0.0.0/33", "Odin__Peer__AllowedNetworks: '10.0.0.0/33' is not a CIDR block")]
     public async Task Bad_settings_fail_with_one_line_naming_the_key(string key, string value, string expected)

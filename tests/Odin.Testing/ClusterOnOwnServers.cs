@@ -22,12 +22,12 @@ public sealed class ClusterOnOwnServers : IAsyncDisposable
     /// <param name="redis">The Redis to start (a TLS one, say); a plain one when null.</param>
     public static async Task<ClusterOnOwnServers> StartAsync(
         int hostingCount = 2, int gatewayCount = 2, IReadOnlyDictionary<string, string?>? hostingSettings = null,
-        Func<int, IReadOnlyDictionary<string, string?>>? perHost = null, RedisServer? redis = null)
+        Func<int, IReadOnlyDictionary<string, string?>>? perHost = null, RedisServer? redis = null, IReadOnlyDictionary<string, string?>? gatewaySettings = null)
     {
         redis ??= new RedisServer();
         var postgres = new PostgresServer();
         await Task.WhenAll(redis.InitializeAsync(), postgres.InitializeAsync());
-        return new ClusterOnOwnServers(redis, postgres, await InProcessCluster.StartAsync(redis, postgres, hostingCount, gatewayCount, hostingSettings, perHost));
+        return new ClusterOnOwnServers(redis, postgres, await InProcessCluster.StartAsync(redis, postgres, hostingCount, gatewayCount, hostingSettings, perHost, gatewaySettings));
     }
 
     public async ValueTask DisposeAsync()

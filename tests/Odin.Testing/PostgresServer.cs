@@ -66,6 +66,27 @@ public sealed class PostgresServer : IAsyncLifetime
         return ConnectionString(name);
     }
 
+    /// <summary>What an operator's backup is: <c>pg_dump</c> of one database, custom format, into <paramref name="file"/>.</summary>
+    public Task BackupAsync(string connectionString, string file) =>
+        RunClientAsync("pg_dump", "--format=custom", $"--file={file}", DatabaseOf(connectionString));
+
+    /// <summary>Restores <paramref name="file"/> over the database (<c>pg_restore --clean</c>: its tables are replaced by the backup's).</summary>
+    public Task RestoreAsync(string connectionString, string file) =>
+        RunClientAsync("pg_restore", "--clean", "--if-exists", "--single-transaction", $"--dbname={DatabaseOf(connectionString)}", file);
+
+    private static string DatabaseOf(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).Database!;
+
+    private async Task RunClientAsync(string program, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(ServerBinaries.PostgresBin(), program),
+            ["--host=127.0.0.1", $"--port={Port}", "--username=postgres", "--no-password", .. args]) { Environment = { ["PGPASSWORD"] = Password } };
+        var (exit, output) = await ChildProcess.RunCapturedAsync(start, TimeSpan.FromMinutes(2));
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"{program} exited {exit}: {output}");
+        }
+    }
+
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Password={Password};Database={database};Maximum Pool Size=60;Timeout=30";
 

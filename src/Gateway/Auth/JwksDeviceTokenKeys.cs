@@ -5,14 +5,13 @@ using Odin.ClusterPrimitives.Auth;
 namespace Odin.Gateway.Auth;
 
 /// <summary>
-/// Device token keys fetched from Odin.Hosting's JWK Set (<c>Odin:Auth:JwksUrl</c>) and refreshed
-/// periodically, so a rotated key reaches the gateways without a restart. The gateway reports not ready
-/// until the first fetch succeeded.
+/// Device token keys fetched from Odin.Hosting's JWK Set (<c>Odin:Auth:JwksUrl</c>) and fetched again every
+/// <paramref name="refresh"/>, so a key added or removed there reaches the gateways without a restart. The gateway
+/// reports not ready until the first fetch succeeded.
 /// </summary>
-internal sealed partial class JwksDeviceTokenKeys(Uri url, TimeProvider time, ILogger<JwksDeviceTokenKeys> logger)
+internal sealed partial class JwksDeviceTokenKeys(Uri url, TimeSpan refresh, TimeProvider time, ILogger<JwksDeviceTokenKeys> logger)
     : BackgroundService, IDeviceTokenKeys, IHealthCheck
 {
-    private static readonly TimeSpan Refresh = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private volatile IReadOnlyList<SecurityKey> _keys = [];
@@ -26,7 +25,7 @@ internal sealed partial class JwksDeviceTokenKeys(Uri url, TimeProvider time, IL
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var wait = Refresh;
+            var wait = refresh;
             try
             {
                 var json = await _http.GetStringAsync(url, stoppingToken);

@@ -25,11 +25,11 @@ public static class AuthComposition
 
         if (singleNode)
         {
-            services.AddSingleton(_ => SigningKey.Load(keyPath, createIfMissing: true)); // created after validation
+            services.AddSingleton(_ => SigningKey.Load(keyPath, createIfMissing: true, auth.AlsoAcceptedPublicKeyPath)); // created after validation
         }
         else
         {
-            services.AddSingleton(SigningKey.Load(keyPath, createIfMissing: false)); // creates nothing: checked now
+            services.AddSingleton(SigningKey.Load(keyPath, createIfMissing: false, auth.AlsoAcceptedPublicKeyPath)); // creates nothing: checked now
         }
 
         services.AddSingleton<IDeviceTokenKeys>(sp => sp.GetRequiredService<SigningKey>());
@@ -57,11 +57,10 @@ public static class AuthComposition
     /// <summary>Public keys as a JWK Set, for gateways that fetch them (<c>Odin__Auth__JwksUrl</c>).</summary>
     public static IEndpointRouteBuilder MapJwks(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/.well-known/odin/jwks.json", (SigningKey key) =>
-        {
-            var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey((ECDsaSecurityKey)key.ValidationKeys[0]);
-            return TypedResults.Ok(new JsonWebKeySetResponse([new PublicJsonWebKey(jwk.Kty, jwk.Crv, jwk.X, jwk.Y, jwk.Kid, "sig", "ES256")]));
-        }).WithTags("Auth").WithSummary("Public keys that verify device tokens (JWKS)");
+        app.MapGet("/.well-known/odin/jwks.json", (SigningKey key) => TypedResults.Ok(new JsonWebKeySetResponse([
+            .. key.ValidationKeys.Cast<ECDsaSecurityKey>().Select(JsonWebKeyConverter.ConvertFromECDsaSecurityKey)
+                .Select(jwk => new PublicJsonWebKey(jwk.Kty, jwk.Crv, jwk.X, jwk.Y, jwk.Kid, "sig", "ES256"))])))
+            .WithTags("Auth").WithSummary("Public keys that verify device tokens (JWKS): the signing key's, then during a rotation the one coming or going");
         return app;
     }
 }

@@ -14,6 +14,13 @@ public sealed class AuthOptions
     /// </summary>
     public string SigningKeyPath { get; set; } = "";
 
+    /// <summary>
+    /// PEM file of one or more P-256 public keys accepted beside the signing key's own and published with it in the JWK
+    /// Set. Empty (default) outside a rotation of the signing key; during one, the next key before the switch and the
+    /// previous key after it (docs/operations.md, "Rotating the device-token signing key").
+    /// </summary>
+    public string AlsoAcceptedPublicKeyPath { get; set; } = "";
+
     /// <summary>How long a device access token lives. Default 10 minutes: short, because a device re-asks cheaply.</summary>
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan DeviceTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);

@@ -104,7 +104,8 @@ public sealed partial class CertificateStore(IDatabase database, KeyEncryption e
         }
     }
 
-    private static string Purpose(string domain) => $"certificate:{domain}";
+    /// <summary>What a stored certificate key's encryption is bound to (<see cref="KeyEncryption"/>): its domain's row.</summary>
+    internal static string Purpose(string domain) => $"certificate:{domain}";
 
     private sealed class Row
     {

@@ -4,9 +4,10 @@ using System.Text;
 namespace Odin.Hosting.Keys;
 
 /// <summary>
-/// Encrypts private keys at rest with AES-256-GCM under the configured key (<c>Odin:Keys:EncryptionKey</c>).
-/// Stored form: version byte, 12-byte nonce, 16-byte tag, ciphertext. The associated data names what the
-/// secret is (for example <c>key:{owner}:{kind}</c>), so a ciphertext copied to another row does not decrypt.
+/// Encrypts private keys at rest with AES-256-GCM under the configured key (<c>Odin:Keys:EncryptionKey</c>), and opens
+/// what that key or an also-accepted one (<c>Odin:Keys:AlsoAcceptedEncryptionKey</c>, while the key is rotated) sealed.
+/// Stored form: version byte, 12-byte nonce, 16-byte tag, ciphertext. The associated data names what the secret is (for
+/// example <c>key:{owner}:{kind}</c>), so a ciphertext copied to another row does not decrypt.
 /// </summary>
 public sealed class KeyEncryption
 {
@@ -14,15 +15,19 @@ public sealed class KeyEncryption
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private readonly byte[] _key;
+    private readonly byte[][] _alsoAccepted;
 
-    public KeyEncryption(byte[] key)
+    /// <param name="key">Seals and opens.</param>
+    /// <param name="alsoAccepted">Open only: during a rotation, the key coming (before the switch) or going (after it).</param>
+    public KeyEncryption(byte[] key, params byte[][] alsoAccepted)
     {
-        if (key.Length != 32)
+        if (key.Length != 32 || alsoAccepted.Any(k => k.Length != 32))
         {
-            throw new ArgumentException("the encryption key must be 32 bytes (base64 of 32 random bytes)", nameof(key));
+            throw new ArgumentException("an encryption key must be 32 bytes (base64 of 32 random bytes)", nameof(key));
         }
 
         _key = key;
+        _alsoAccepted = alsoAccepted;
     }
 
     public byte[] Encrypt(ReadOnlySpan<byte> plaintext, string purpose)
@@ -36,8 +41,12 @@ public sealed class KeyEncryption
         return sealedBytes;
     }
 
-    /// <exception cref="CryptographicException">Wrong key, wrong purpose, or tampered data.</exception>
-    public byte[] Decrypt(ReadOnlySpan<byte> sealedBytes, string purpose)
+    /// <exception cref="CryptographicException">No configured key opens it, wrong purpose, or tampered data.</exception>
+    public byte[] Decrypt(ReadOnlySpan<byte> sealedBytes, string purpose) => Open(sealedBytes, purpose).Plaintext;
+
+    /// <summary>The plaintext, and whether the current key sealed it (false: an also-accepted key did, and it wants re-encrypting).</summary>
+    /// <exception cref="CryptographicException">No configured key opens it, wrong purpose, or tampered data.</exception>
+    public (byte[] Plaintext, bool UnderCurrentKey) Open(ReadOnlySpan<byte> sealedBytes, string purpose)
     {
         if (sealedBytes.Length < 1 + NonceSize + TagSize || sealedBytes[0] != Version)
         {
@@ -45,9 +54,34 @@ public sealed class KeyEncryption
         }
 
         var plaintext = new byte[sealedBytes.Length - 1 - NonceSize - TagSize];
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Decrypt(sealedBytes.Slice(1, NonceSize), sealedBytes[(1 + NonceSize + TagSize)..], sealedBytes.Slice(1 + NonceSize, TagSize), plaintext,
-            Encoding.UTF8.GetBytes(purpose));
-        return plaintext;
+        var associated = Encoding.UTF8.GetBytes(purpose);
+        if (TryOpen(_key, sealedBytes, associated, plaintext))
+        {
+            return (plaintext, true);
+        }
+
+        foreach (var key in _alsoAccepted)
+        {
+            if (TryOpen(key, sealedBytes, associated, plaintext))
+            {
+                return (plaintext, false);
+            }
+        }
+
+        throw new CryptographicException("no configured encryption key opens it (wrong key, wrong purpose or tampered data)");
+    }
+
+    private static bool TryOpen(byte[] key, ReadOnlySpan<byte> sealedBytes, byte[] associated, byte[] plaintext)
+    {
+        using var aes = new AesGcm(key, TagSize);
+        try
+        {
+            aes.Decrypt(sealedBytes.Slice(1, NonceSize), sealedBytes[(1 + NonceSize + TagSize)..], sealedBytes.Slice(1 + NonceSize, TagSize), plaintext, associated);
+            return true;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return false;
+        }
     }
 }

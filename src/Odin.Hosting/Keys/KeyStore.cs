@@ -112,7 +112,10 @@ public sealed partial class KeyStore(IDatabase database, IDistributedLock locks,
         _ => "device-token",
     };
 
-    private static string Purpose(string owner, KeyKind kind) => $"key:{owner}:{Name(kind)}";
+    private static string Purpose(string owner, KeyKind kind) => Purpose(owner, Name(kind));
+
+    /// <summary>What a stored private key's encryption is bound to (<see cref="KeyEncryption"/>): its row, by owner and kind as stored.</summary>
+    internal static string Purpose(string owner, string kind) => $"key:{owner}:{kind}";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the {Kind} key of {Owner}")]
     private static partial void LogCreated(ILogger logger, KeyKind kind, string owner);

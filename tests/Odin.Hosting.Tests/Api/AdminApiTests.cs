@@ -73,6 +73,11 @@ public sealed class AdminApiTests(SingleNodeHost node)
             await ProblemAsync(response, HttpStatusCode.Unauthorized);
         }
 
+        using (var response = await Api.SendAsync(HttpMethod.Post, "/api/v1/admin/keys/re-encrypt", key ?? tenant.OwnerToken, null))
+        {
+            await ProblemAsync(response, HttpStatusCode.Unauthorized);
+        }
+
         // Nothing was written: the domain is still free, the tenant still enabled.
         await Api.CreateTenantAsync(domain);
         using var drives = await tenant.OwnerAsync(HttpMethod.Get, "/api/v1/owner/drives");
