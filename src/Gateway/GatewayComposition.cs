@@ -37,6 +37,7 @@ public static class GatewayComposition
             .RequireClaim(DeviceTokenClaims.TenantId));
         services.AddSingleton<LocalConnections>();
         services.AddSingleton<SlowConsumers>();
+        services.AddSingleton<Odin.ClusterPrimitives.Reports.IRecentEvents>(sp => sp.GetRequiredService<SlowConsumers>());
         services.AddSingleton<DeviceLifetimeManager>();
         services.AddSingleton<HubLifetimeManager<DeviceHub>>(sp => sp.GetRequiredService<DeviceLifetimeManager>());
         services.AddSingleton<GatewayMetrics>();

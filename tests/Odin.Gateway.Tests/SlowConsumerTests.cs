@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Odin.Gateway.Connections;
 using Odin.LoadTest;
 using Odin.ClusterPrimitives.Notifications;
+using Odin.ClusterPrimitives.Reports;
 using Odin.Contracts;
 using Odin.Testing;
 
@@ -31,7 +32,8 @@ public sealed class SlowConsumerTests
         var drive = Guid.NewGuid();
         await using var healthy = await NotificationRecorder.ConnectAsync(gateway.Host.HubUrl, gateway.Token([drive], tenantId: tenant).Token, messagePack: false);
         var start = await healthy.SubscribeAsync(drive);
-        using var stalled = await StalledClient.ConnectAsync(gateway.Host.HubUrl, gateway.Token([drive], tenantId: tenant).Token, $$"""[{"driveIds":["{{drive}}"]}]""");
+        var (stalledToken, stalledDevice) = gateway.Token([drive], tenantId: tenant);
+        using var stalled = await StalledClient.ConnectAsync(gateway.Host.HubUrl, stalledToken, $$"""[{"driveIds":["{{drive}}"]}]""");
         var connections = gateway.Host.Services.GetRequiredService<LocalConnections>();
         Assert.Equal(2, connections.Count);
 
@@ -57,6 +59,11 @@ public sealed class SlowConsumerTests
         Assert.Equal(Enumerable.Range(1, Count).Select(i => (long)i), healthy.Processed);
         await Eventually.TrueAsync(() => connections.Count == 1, "the stalled device's connection to be closed");
         Assert.Empty(healthy.ReconnectRequests);
+        // What an operator sees on the dashboard: the close, with whose device it was.
+        var detail = $"{stalledDevice.Domain}, device {stalledDevice.DeviceId}: more than {Limit} notifications waited";
+        await Eventually.TrueAsync(async () => (await gateway.Host.Services.GetRequiredService<IInstanceReports>().ReadAllAsync())
+            .SelectMany(r => r.Events ?? []).Any(e => e.Kind == "slow-consumer" && e.Detail == detail),
+            "the gateway's report to list the slow-consumer close");
 
         // The slow device comes back and resumes from where it was (here: from the start): the replay waits for
         // it instead of overflowing its queue, and it gets all 2500 in order.

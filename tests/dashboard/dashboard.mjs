@@ -2,7 +2,7 @@
 // and waits until what it shows meets the expectation, or the time is up. Prints one JSON line: {ok, seen, errors},
 // where errors are the page's console errors, uncaught exceptions and failed requests.
 // Usage: node dashboard.mjs <baseUrl> <adminKey> '<expectation JSON>' [screenshot.png]
-// Expectation: {hosting?, gateways?, devicesAtLeast?, deliveredAtLeast?, leader?: true, timeoutMs?}
+// Expectation: {hosting?, gateways?, devicesAtLeast?, deliveredAtLeast?, leader?: true, eventContaining?, timeoutMs?}
 import { chromium } from "playwright-core";
 
 const [base, adminKey, expectationJson, screenshot] = process.argv.slice(2);
@@ -34,6 +34,7 @@ try {
       devices: number("device-count"),
       delivered: rows.reduce((sum, r) => sum + r.delivered, 0),
       leader: document.getElementById("leader").textContent,
+      events: [...document.querySelectorAll("#events tr")].map((tr) => tr.textContent),
       rows,
     };
   });
@@ -42,7 +43,8 @@ try {
     (expectation.gateways === undefined || seen.gateways === expectation.gateways) &&
     (expectation.devicesAtLeast === undefined || seen.devices >= expectation.devicesAtLeast) &&
     (expectation.deliveredAtLeast === undefined || seen.delivered >= expectation.deliveredAtLeast) &&
-    (expectation.leader === undefined || (seen.leader !== "none" && seen.leader !== "several" && seen.leader !== "–"));
+    (expectation.leader === undefined || (seen.leader !== "none" && seen.leader !== "several" && seen.leader !== "–")) &&
+    (expectation.eventContaining === undefined || seen.events.some((e) => e.includes(expectation.eventContaining)));
 
   const deadline = Date.now() + (expectation.timeoutMs ?? 30000);
   let seen = await read();

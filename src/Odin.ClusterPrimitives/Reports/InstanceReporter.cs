@@ -12,7 +12,8 @@ namespace Odin.ClusterPrimitives.Reports;
 /// takes it back. A report it cannot leave (Redis away) is skipped: the dashboard shows the instance gone.
 /// </summary>
 public sealed partial class InstanceReporter(
-    string kind, IInstanceReports reports, IEnumerable<IInstanceFigures> figures, HealthCheckService health, TimeProvider time, ILogger<InstanceReporter> logger)
+    string kind, IInstanceReports reports, IEnumerable<IInstanceFigures> figures, IEnumerable<IRecentEvents> events, HealthCheckService health, TimeProvider time,
+    ILogger<InstanceReporter> logger)
     : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
@@ -73,7 +74,8 @@ public sealed partial class InstanceReporter(
         }
 
         var now = time.GetUtcNow();
-        return new InstanceReport(kind, Instance, Version, readiness.Status == HealthStatus.Healthy, now, now + Lifetime, numbers, status);
+        var recent = events.SelectMany(e => e.Recent).OrderByDescending(e => e.At).Take(RecentEvents.Capacity).ToList();
+        return new InstanceReport(kind, Instance, Version, readiness.Status == HealthStatus.Healthy, now, now + Lifetime, numbers, status, recent);
     }
 
     private static void LogNotReported(ILogger logger, Exception exception)

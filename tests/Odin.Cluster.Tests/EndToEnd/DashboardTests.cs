@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Odin.ClusterPrimitives.Redis;
+using Odin.ClusterPrimitives.Reports;
 using Odin.Testing;
+using StackExchange.Redis;
 
 namespace Odin.Cluster.Tests.EndToEnd;
 
@@ -31,6 +34,19 @@ public sealed class DashboardTests(ProcessClusterFixture fixture) : IClassFixtur
         await SeeAsync(new { gateways = 1, timeoutMs = 40_000 }); // its report expires within 10 s
         await cluster.Gateways[0].StartAsync();
         await Eventually.TrueAsync(cluster.Gateways[0].IsReadyAsync, "gateway 0 to be ready again");
+
+        // A slow-consumer close that a gateway reports is listed under Recent events. (That a gateway reports the ones it
+        // closes is SlowConsumerTests'; making a device too slow through HAProxy would take this test minutes.)
+        var detail = $"{tenant.Domain}, device {handle.DeviceId}: more than 1000 notifications waited";
+        await ReportAsync(new InstanceReport("odin-gateway", "reporting-test:1", "test", true, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddSeconds(30),
+            new Dictionary<string, double>(), new Dictionary<string, string>(), [new InstanceEvent(DateTimeOffset.UtcNow, "slow-consumer", detail)]));
+        await SeeAsync(new { eventContaining = detail });
+    }
+
+    private async Task ReportAsync(InstanceReport report)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Cluster.Redis.ConnectionString);
+        await new RedisInstanceReports(redis, new RedisNames(fixture.Cluster.ChannelPrefix), TimeProvider.System).PublishAsync(report);
     }
 
     /// <summary>Waits (in the browser) until the dashboard shows <paramref name="expectation"/>; returns what it showed.</summary>

@@ -71,6 +71,13 @@ function draw(cluster) {
   });
   $("gateways").replaceChildren(...gatewayRows);
   $("hosting").replaceChildren(...hostingRows);
+  // Each instance's latest events (slow-consumer closes), newest first across the cluster.
+  const events = cluster.instances
+    .flatMap((r) => (r.events ?? []).map((e) => ({ ...e, instance: r.instance })))
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+    .slice(0, 20)
+    .map((e) => row([cell(new Date(e.at).toLocaleTimeString()), cell(e.instance), cell(e.kind, "bad"), cell(e.detail)], e.instance));
+  $("events").replaceChildren(...(events.length ? events : [row([cell("none in the last reports"), cell(""), cell(""), cell("")], "")]));
 
   const leaders = hosting.filter((r) => r.figures.leader);
   $("hosting-count").textContent = String(hosting.length);
