@@ -62,6 +62,14 @@ public sealed class GatewayOptions
     public int SendQueueLimit { get; set; } = 1000;
 
     /// <summary>
+    /// Whether the messages that wait for one connection when its write completes go out in one write and one
+    /// WebSocket frame (up to 64 messages or 64 KiB; SignalR's clients read every message a frame holds). Default on:
+    /// a burst of notifications or a history replay costs a device's socket a send or two, not one each. Off: one
+    /// write per message, as plain SignalR does.
+    /// </summary>
+    public bool CoalesceWrites { get; set; } = true;
+
+    /// <summary>
     /// How long a connection being closed (a slow consumer, or a draining gateway's device) gets to take its
     /// last message (<c>Reconnect</c>) before it is cut. Default 5 s.
     /// </summary>

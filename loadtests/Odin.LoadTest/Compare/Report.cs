@@ -16,6 +16,7 @@ internal static class Report
             ("server CPU per connect, ms (first wave)", r => r.CpuPerConnectMs, "F2"),
             ($"server CPU per connect, ms (wave {options.Waves}, warm server)", r => r.WarmCpuPerConnectMs, "F2"),
             ("server CPU per delivery, µs (paced phase)", r => r.CpuPerDeliveryUs, "F1"),
+            ("server CPU per delivery, µs (burst phase)", r => r.BurstCpuPerDeliveryUs, "F1"),
             ("connects per second (wall clock: shown, not a target)", r => r.ConnectsPerSecond, "F0"),
             ("connects per second, again (wall clock)", r => r.WarmConnectsPerSecond, "F0"),
             ("idle KiB per connection", r => r.IdleKiBPerConnection, "F1"),

@@ -22,10 +22,11 @@ internal sealed record ScenarioOptions(int Devices, int BurstMessages, int Paced
 /// <param name="CpuPerConnectMs">The server process's own CPU (utime + stime) per connect, first wave.</param>
 /// <param name="WarmCpuPerConnectMs">The same, second wave (a server that has run for a while).</param>
 /// <param name="CpuPerDeliveryUs">The server process's own CPU per delivery in the paced phase.</param>
+/// <param name="BurstCpuPerDeliveryUs">The same in the burst phase (every device gets the burst at once).</param>
 internal sealed record TargetResult(
     string Target, int Connected, double ConnectsPerSecond, double WarmConnectsPerSecond, double IdleKiBPerConnection, double BurstDeliveriesPerSecond,
     double P50Ms, double P99Ms, double P999Ms, long Lost, long Duplicated, long OutOfOrder,
-    double CpuPerConnectMs, double WarmCpuPerConnectMs, double CpuPerDeliveryUs);
+    double CpuPerConnectMs, double WarmCpuPerConnectMs, double CpuPerDeliveryUs, double BurstCpuPerDeliveryUs);
 
 internal static class Scenario
 {
@@ -70,6 +71,7 @@ internal static class Scenario
         };
 
         // Burst: publish as fast as possible (every identity's devices get BurstMessages), time until every device has all of them.
+        cpu = ProcessCpu.Time(target.ProcessId);
         clock.Restart();
         for (var i = 0; i < options.BurstMessages * options.Identities; i++)
         {
@@ -79,7 +81,8 @@ internal static class Scenario
         var burstTarget = (long)options.BurstMessages;
         await Waiting.UntilAsync(() => clients.All(c => c.Received >= burstTarget), TimeSpan.FromSeconds(60));
         var burstRate = (double)options.BurstMessages * options.Devices / clock.Elapsed.TotalSeconds;
-        progress($"{target.Name}: burst {burstRate:F0} deliveries/s");
+        var burstCpuPerDeliveryUs = CpuSince(cpu) * 1000 / ((double)options.BurstMessages * options.Devices);
+        progress($"{target.Name}: burst {burstRate:F0} deliveries/s, {burstCpuPerDeliveryUs:F1} µs CPU each");
 
         // Paced: a steady rate of deliveries, latency of each.
         var histogram = new LatencyHistogram();
@@ -135,6 +138,6 @@ internal static class Scenario
         return new TargetResult(
             target.Name, clients.Length, connectsPerSecond, warmConnectsPerSecond, kibPerConnection, burstRate,
             histogram.Percentile(50), histogram.Percentile(99), histogram.Percentile(99.9), lost, duplicated, outOfOrder,
-            cpuPerConnectMs, warmCpuPerConnectMs, cpuPerDeliveryUs);
+            cpuPerConnectMs, warmCpuPerConnectMs, cpuPerDeliveryUs, burstCpuPerDeliveryUs);
     }
 }

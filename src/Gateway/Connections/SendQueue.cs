@@ -11,11 +11,14 @@ namespace Odin.Gateway.Connections;
 /// device is a slow consumer: what waits is dropped, it is told to reconnect (it will resume from its last seq)
 /// and closed. So a device that cannot keep up neither grows the gateway's memory nor holds up anyone else's
 /// notifications: nobody ever waits for one device's write.
+/// What waits when a write completes goes out together, in one write and one flush (<see cref="WriteBatch"/>): a burst
+/// of notifications costs a device's socket a send or two, not one each.
 /// </summary>
 internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers policy)
 {
     private readonly Lock _lock = new();
     private Queue<SerializedHubMessage>? _waiting; // only while a write is in flight
+    private List<SerializedHubMessage>? _batch; // what the write loop took from _waiting for its next write (the loop's own)
     private bool _writing;
     private bool _closing;
     private TaskCompletionSource? _room;
@@ -131,7 +134,7 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
         return _closed.Task;
     }
 
-    /// <summary>Writes <paramref name="first"/>, then whatever waits behind it, until nothing does.</summary>
+    /// <summary>Writes <paramref name="first"/>, then whatever waits behind it (together), until nothing does.</summary>
     private async Task WriteFromAsync(SerializedHubMessage first)
     {
         var next = first;
@@ -139,7 +142,14 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
         {
             try
             {
-                await connection.WriteAsync(next);
+                if (_batch is { Count: > 1 } batch)
+                {
+                    await WriteBatch.WriteAsync(connection, batch);
+                }
+                else
+                {
+                    await connection.WriteAsync(next);
+                }
             }
             catch (Exception)
             {
@@ -150,6 +160,7 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
 
             lock (_lock)
             {
+                _batch?.Clear();
                 if (_room is not null && (_waiting?.Count ?? 0) <= policy.Limit / 2)
                 {
                     _room.TrySetResult();
@@ -165,6 +176,11 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
                     }
 
                     break;
+                }
+
+                if (_waiting.Count > 0 && policy.CoalesceWrites)
+                {
+                    WriteBatch.Take(next, _waiting, _batch ??= []);
                 }
             }
         }

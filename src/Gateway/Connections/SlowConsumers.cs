@@ -21,6 +21,9 @@ internal sealed partial class SlowConsumers(
 
     public TimeProvider Time => time;
 
+    /// <summary>Whether what waits goes out in one write (<see cref="GatewayOptions.CoalesceWrites"/>).</summary>
+    public bool CoalesceWrites => options.Value.CoalesceWrites;
+
     /// <summary>The connection's queue (or its resume buffer) is full: it is told to reconnect and closed.</summary>
     public void Overflowed(string connectionId, SendQueue queue)
     {
