@@ -6,6 +6,8 @@
 #   scripts/cluster.sh up       build, start everything, print the URLs and the admin key
 #   scripts/cluster.sh up --redis-cluster
 #                               the same on a Redis Cluster (3 masters with a replica each) instead of one Redis
+#   scripts/cluster.sh up --servers-only
+#                               Redis and PostgreSQL alone (the benchmarks that start their own Odin processes)
 #   scripts/cluster.sh status   which processes run and whether each reports ready
 #   scripts/cluster.sh down     stop them
 #
@@ -84,7 +86,14 @@ start_redis_cluster() { # password: 6 nodes, joined into 3 masters with a replic
   redis_nodes=${redis_nodes%,}
 }
 
-up() {
+up() { # [--redis-cluster] [--servers-only]
+  local redis_cluster="" servers_only=""
+  for flag in "$@"; do
+    case "$flag" in
+      --redis-cluster) redis_cluster=1 ;;
+      --servers-only) servers_only=1 ;;
+    esac
+  done
   command -v redis-server >/dev/null && command -v haproxy >/dev/null && [ -n "$pgbin" ] \
     || { say "missing servers: run scripts/setup.sh first"; exit 1; }
   mkdir -p "$state/logs" "$state/pids"
@@ -102,7 +111,7 @@ up() {
   local redis_password pg_password
   redis_password=$(cat "$state/redis-password")
   pg_password=$(cat "$state/pg-password")
-  if [ "${1:-}" = --redis-cluster ]; then
+  if [ -n "$redis_cluster" ]; then
     start_redis_cluster "$redis_password"
   else
     start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" \
@@ -140,6 +149,15 @@ up() {
   fi
   # Secrets an older run left readable by others are narrowed.
   chmod 600 "$state"/admin-key "$state"/keys-encryption-key "$state"/signing-key.pem "$state"/redis-password "$state"/pg-password
+
+  if [ -n "$servers_only" ]; then
+    cat <<INFO
+cluster: Redis and PostgreSQL up (no Odin processes: --servers-only). Logs in $state/logs.
+  Redis:                  $redis_nodes (user odin, password in $state/redis-password)
+  PostgreSQL:             127.0.0.1:$pg_port (user postgres, database odin, password in $state/pg-password)
+INFO
+    return
+  fi
 
   export Odin__Redis__Configuration="$redis_nodes,user=odin,password=$redis_password"
   # HAProxy (127.0.0.1) is the trusted proxy. The rate limits are raised because the load driver mints
@@ -236,11 +254,15 @@ status() {
 
 case "${1:-}" in
   up)
-    case "${2:-}" in
-      ""|--redis-cluster) up "${2:-}" ;;
-      *) echo "usage: scripts/cluster.sh up [--redis-cluster]" >&2; exit 2 ;;
-    esac ;;
+    shift
+    for flag in "$@"; do
+      case "$flag" in
+        --redis-cluster|--servers-only) ;;
+        *) echo "usage: scripts/cluster.sh up [--redis-cluster] [--servers-only]" >&2; exit 2 ;;
+      esac
+    done
+    up "$@" ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: scripts/cluster.sh up [--redis-cluster]|down|status" >&2; exit 2 ;;
+  *) echo "usage: scripts/cluster.sh up [--redis-cluster] [--servers-only]|down|status" >&2; exit 2 ;;
 esac
