@@ -63,7 +63,7 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// Whether the messages that wait for one connection when its write completes go out in one write and one
-    /// WebSocket frame (up to 64 messages or 64 KiB; SignalR's clients read every message a frame holds). Default on:
+    /// WebSocket frame (up to 64 messages or 16 KiB; SignalR's clients read every message a frame holds). Default on:
     /// a burst of notifications or a history replay costs a device's socket a send or two, not one each. Off: one
     /// write per message, as plain SignalR does.
     /// </summary>

@@ -23,7 +23,8 @@ public sealed class GatewayStartupTests
 
     [Theory]
     [InlineData("private", "it holds a 'PRIVATE KEY' block where only 'PUBLIC KEY' blocks belong")]
-    [InlineData("p384", "its key 1 has 384 bits, not the 256 of P-256 (ES256)")]
+    [InlineData("p384", "its key 1 is not on the P-256 curve (ES256)")]
+    [InlineData("glued", "2 of its 2 blocks cannot be read (each must be whole, on lines of its own)")]
     [InlineData("text", "it holds no 'PUBLIC KEY' block")]
     public void A_key_file_of_anything_but_P256_public_keys_is_refused_with_what_it_holds(string content, string expected)
     {
@@ -34,6 +35,7 @@ public sealed class GatewayStartupTests
         {
             "private" => p256.ExportSubjectPublicKeyInfoPem() + "\n" + p256.ExportPkcs8PrivateKeyPem() + "\n", // a private key must never be handed to a gateway
             "p384" => p384.ExportSubjectPublicKeyInfoPem() + "\n",
+            "glued" => p256.ExportSubjectPublicKeyInfoPem() + p256.ExportSubjectPublicKeyInfoPem() + "\n", // two files without a final newline, cat together
             _ => "not a key\n",
         });
 

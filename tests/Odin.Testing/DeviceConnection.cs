@@ -1,4 +1,9 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,7 +13,9 @@ namespace Odin.Testing;
 public static class DeviceConnection
 {
     /// <param name="reconnect">Reconnect by itself after a drop (immediately, then after 0.2, 0.5, 1, 2 s, then every 2 s).</param>
-    public static HubConnection Build(string hubUrl, Func<Task<string?>> accessToken, bool messagePack, bool reconnect = false)
+    /// <param name="onArrival">Called with each message from the server as it is read, in the order it came: before the
+    /// client handles it (its handlers run on a queue of their own, so a close read later can be handled first).</param>
+    public static HubConnection Build(string hubUrl, Func<Task<string?>> accessToken, bool messagePack, bool reconnect = false, Action<HubMessage>? onArrival = null)
     {
         var builder = new HubConnectionBuilder().WithUrl(hubUrl, options =>
         {
@@ -26,7 +33,39 @@ public static class DeviceConnection
             builder.WithAutomaticReconnect(new SteadyRetry());
         }
 
+        if (onArrival is not null)
+        {
+            builder.Services.AddSingleton<IHubProtocol>(new ArrivalProtocol(messagePack ? new MessagePackHubProtocol() : new JsonHubProtocol(), onArrival));
+        }
+
         return builder.Build();
+    }
+
+    /// <summary>The connection's protocol, telling <c>onArrival</c> of each message it reads.</summary>
+    private sealed class ArrivalProtocol(IHubProtocol inner, Action<HubMessage> onArrival) : IHubProtocol
+    {
+        public string Name => inner.Name;
+
+        public int Version => inner.Version;
+
+        public TransferFormat TransferFormat => inner.TransferFormat;
+
+        public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
+        {
+            if (!inner.TryParseMessage(ref input, binder, out message))
+            {
+                return false;
+            }
+
+            onArrival(message);
+            return true;
+        }
+
+        public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => inner.WriteMessage(message, output);
+
+        public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => inner.GetMessageBytes(message);
+
+        public bool IsVersionSupported(int version) => inner.IsVersionSupported(version);
     }
 
     private sealed class SteadyRetry : IRetryPolicy

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.AspNetCore.SignalR.Protocol;
 
 using Odin.Contracts;
 
@@ -61,7 +62,6 @@ public sealed class NotificationRecorder : IAsyncDisposable
         {
             _reconnectRequests.Enqueue(reason);
             _reconnectWaits.Enqueue(retryAfterMs);
-            _timeline.Enqueue((TimelineEvent.ReconnectRequested, DateTimeOffset.UtcNow));
         });
         if (comeBack)
         {
@@ -138,7 +138,9 @@ public sealed class NotificationRecorder : IAsyncDisposable
     /// <param name="reconnect">Come back by itself after a drop or a close by the server, and resume.</param>
     public static async Task<NotificationRecorder> ConnectAsync(Uri hubUrl, string token, bool messagePack, bool reconnect = false)
     {
-        var recorder = new NotificationRecorder(DeviceConnection.Build(hubUrl.ToString(), () => Task.FromResult<string?>(token), messagePack, reconnect), reconnect);
+        NotificationRecorder? recorder = null;
+        recorder = new NotificationRecorder(
+            DeviceConnection.Build(hubUrl.ToString(), () => Task.FromResult<string?>(token), messagePack, reconnect, onArrival: m => recorder?.Arrived(m)), reconnect);
         await recorder.Connection.StartAsync();
         return recorder;
     }
@@ -204,6 +206,15 @@ public sealed class NotificationRecorder : IAsyncDisposable
         return Connection.DisposeAsync();
     }
 
+    /// <summary>A message read from the server, before the client handles it: where the timeline notes a <c>Reconnect</c>.</summary>
+    private void Arrived(HubMessage message)
+    {
+        if (message is InvocationMessage { Target: nameof(IDeviceClient.Reconnect) })
+        {
+            _timeline.Enqueue((TimelineEvent.ReconnectRequested, DateTimeOffset.UtcNow));
+        }
+    }
+
     private void Dropped()
     {
         _timeline.Enqueue((TimelineEvent.Dropped, DateTimeOffset.UtcNow));
@@ -260,7 +271,7 @@ public sealed class NotificationRecorder : IAsyncDisposable
 /// <summary>An entry of <see cref="NotificationRecorder.Timeline"/>.</summary>
 public enum TimelineEvent
 {
-    /// <summary>The server sent <c>Reconnect</c>.</summary>
+    /// <summary>A <c>Reconnect</c> from the server was read (noted as it arrives, before the client's handler runs).</summary>
     ReconnectRequested,
 
     /// <summary>The connection closed or broke (and the device began coming back, if it does).</summary>

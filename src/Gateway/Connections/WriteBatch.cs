@@ -8,14 +8,19 @@ namespace Odin.Gateway.Connections;
 /// one <see cref="HubConnectionContext.WriteAsync(SerializedHubMessage, CancellationToken)"/>, so one flush and one
 /// WebSocket frame. SignalR's clients read every message a frame holds (JSON records end in 0x1E, MessagePack ones are
 /// length-prefixed), as they do from a long-polling response. Plain SignalR flushes each message on its own.
+/// The hub does not allow SignalR's stateful reconnect (its message buffer would count the batch as one message and keep
+/// the pooled bytes for a resend): the gateway's own resume (epoch + seq) is what devices use.
 /// </summary>
 internal static class WriteBatch
 {
     /// <summary>Most messages in one write.</summary>
     public const int MaxMessages = 64;
 
-    /// <summary>Most bytes in one write: beyond it the rest waits for the next (a device's frames stay small).</summary>
-    public const int MaxBytes = 64 * 1024;
+    /// <summary>
+    /// Most bytes in one write: beyond it the rest goes in the next. Small, because a write to a device that reads slowly
+    /// holds its pooled copy until the transport takes it.
+    /// </summary>
+    public const int MaxBytes = 16 * 1024;
 
     /// <summary>Moves <paramref name="first"/> and what follows it in <paramref name="waiting"/> (within the bounds) into <paramref name="batch"/>.</summary>
     public static void Take(SerializedHubMessage first, Queue<SerializedHubMessage> waiting, List<SerializedHubMessage> batch)
@@ -40,6 +45,13 @@ internal static class WriteBatch
             {
                 length += batch[end].GetSerializedMessage(protocol).Length;
                 end++;
+            }
+
+            if (end == start + 1)
+            {
+                await connection.WriteAsync(batch[start]); // alone (too large to share a write): no copy
+                start = end;
+                continue;
             }
 
             var buffer = ArrayPool<byte>.Shared.Rent(length);

@@ -26,15 +26,27 @@ public static class InstallationPublicKeys
 
             var ecdsa = ECDsa.Create();
             ecdsa.ImportFromPem(rest.Span[fields.Location]);
-            if (ecdsa.KeySize != 256)
+            if (!IsP256(ecdsa))
             {
-                throw new ArgumentException($"its key {keys.Count + 1} has {ecdsa.KeySize} bits, not the 256 of P-256 (ES256)");
+                throw new ArgumentException($"its key {keys.Count + 1} is not on the P-256 curve (ES256)");
             }
 
             keys.Add(DeviceTokenKeyId.WithKeyId(ecdsa));
             rest = rest[fields.Location.End..];
         }
 
+        // A block the reader skipped (bad base64, or glued to the one before it) would leave a key out without a word.
+        var begun = pem.Split("-----BEGIN ").Length - 1;
+        if (begun != keys.Count)
+        {
+            throw new ArgumentException($"{begun - keys.Count} of its {begun} blocks cannot be read (each must be whole, on lines of its own)");
+        }
+
         return keys.Count > 0 ? keys : throw new ArgumentException($"it holds no '{Label}' block");
     }
+
+    /// <summary>Whether the key is on NIST P-256 (secp256r1), the only curve of ES256: 256 bits alone is not enough.</summary>
+    public static bool IsP256(ECDsa key) => key.ExportParameters(includePrivateParameters: false).Curve.Oid.Value == NistP256Oid;
+
+    private const string NistP256Oid = "1.2.840.10045.3.1.7";
 }

@@ -85,9 +85,9 @@ public sealed class SigningKey : IDeviceTokenKeys
             throw new StartupConfigurationException($"Odin__Auth__SigningKeyPath: '{path}' is not a PEM EC private key ({ex.Message}).");
         }
 
-        if (ecdsa.KeySize != 256)
+        if (!InstallationPublicKeys.IsP256(ecdsa))
         {
-            throw new StartupConfigurationException($"Odin__Auth__SigningKeyPath: '{path}' must be a P-256 key for ES256, not {ecdsa.KeySize} bits.");
+            throw new StartupConfigurationException($"Odin__Auth__SigningKeyPath: '{path}' must be a P-256 key for ES256, not {ecdsa.KeySize} bits on another curve.");
         }
 
         return ecdsa;

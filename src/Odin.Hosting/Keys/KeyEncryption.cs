@@ -28,7 +28,14 @@ public sealed class KeyEncryption
 
         _key = key;
         _alsoAccepted = alsoAccepted;
+        Fingerprint = Convert.ToHexStringLower(SHA256.HashData(key))[..16];
     }
+
+    /// <summary>
+    /// Which key seals: the first 16 hex digits of the SHA-256 of its 32 bytes
+    /// (<c>printf %s "$KEY" | base64 -d | sha256sum | cut -c1-16</c>), so an operator can tell which key an instance has.
+    /// </summary>
+    public string Fingerprint { get; }
 
     public byte[] Encrypt(ReadOnlySpan<byte> plaintext, string purpose)
     {

@@ -9,7 +9,9 @@ namespace Odin.Hosting.Keys;
 /// <param name="ReEncrypted">Secrets an also-accepted key had sealed, now sealed under the current key.</param>
 /// <param name="AlreadyCurrent">Secrets the current key had sealed already.</param>
 /// <param name="Unreadable">Secrets no configured key opens (left as they are; their ids are in the log).</param>
-public sealed record ReencryptionReport(int ReEncrypted, int AlreadyCurrent, int Unreadable);
+/// <param name="SealingKey">Which key the answering instance seals with (<see cref="KeyEncryption.Fingerprint"/>): the
+/// one the rotation switched to, or that instance was not switched.</param>
+public sealed record ReencryptionReport(int ReEncrypted, int AlreadyCurrent, int Unreadable, string SealingKey);
 
 /// <summary>
 /// Seals again, under the current encryption key, every stored secret that an also-accepted key sealed: the private keys
@@ -30,7 +32,7 @@ public sealed partial class StoredSecretsReencryption(IDatabase database, KeyEnc
     private static readonly Table[] Tables =
     [
         new("keys",
-            "SELECT owner AS Id, kind AS Sub, private_key AS PrivateKey FROM keys WHERE owner > @id OR (owner = @id AND kind > @sub) ORDER BY owner, kind LIMIT @limit",
+            "SELECT owner AS Id, kind AS Sub, private_key AS PrivateKey FROM keys WHERE (owner, kind) > (@id, @sub) ORDER BY owner, kind LIMIT @limit",
             "UPDATE keys SET private_key = @sealed WHERE owner = @id AND kind = @sub AND private_key = @was",
             row => KeyStore.Purpose(row.Id, row.Sub)),
         new("certificates",
@@ -41,7 +43,7 @@ public sealed partial class StoredSecretsReencryption(IDatabase database, KeyEnc
 
     public async Task<ReencryptionReport> RunAsync(CancellationToken cancellationToken)
     {
-        var report = new ReencryptionReport(0, 0, 0);
+        var report = new ReencryptionReport(0, 0, 0, encryption.Fingerprint);
         foreach (var table in Tables)
         {
             var after = new Row("", "", []);

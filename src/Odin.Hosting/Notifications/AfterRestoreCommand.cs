@@ -21,6 +21,9 @@ public static class AfterRestoreCommand
     /// <summary>A billion changes per identity since the backup: far beyond any, and room for billions of restores in a seq.</summary>
     public const long DefaultSeqGap = 1_000_000_000;
 
+    /// <summary>A gap no larger than the changes since the backup would number new changes with seqs devices hold: refused.</summary>
+    public const long MinimumSeqGap = 1_000_000;
+
     /// <summary>The gap from the arguments after the command's name; null (with <paramref name="error"/>) when they are not understood.</summary>
     public static long? ParseGap(IReadOnlyList<string> arguments, out string? error)
     {
@@ -30,12 +33,12 @@ public static class AfterRestoreCommand
             return DefaultSeqGap;
         }
 
-        if (arguments is ["--seq-gap", var value] && long.TryParse(value, out var gap) && gap is >= 1 and <= 1_000_000_000_000)
+        if (arguments is ["--seq-gap", var value] && long.TryParse(value, out var gap) && gap is >= MinimumSeqGap and <= 1_000_000_000_000)
         {
             return gap;
         }
 
-        error = $"usage: {Name} [--seq-gap N] (N from 1 to 10^12; default {DefaultSeqGap})";
+        error = $"usage: {Name} [--seq-gap N] (N from {MinimumSeqGap} to 10^12; default {DefaultSeqGap})";
         return null;
     }
 
@@ -43,7 +46,8 @@ public static class AfterRestoreCommand
     public static async Task<int> RunAsync(IDatabase database, long gap, CancellationToken cancellationToken = default)
     {
         await using var write = await database.BeginWriteAsync(cancellationToken);
-        var moved = await write.Connection.ExecuteAsync("UPDATE tenants SET last_seq = last_seq + @gap", new { gap }, write.Transaction);
+        // One statement over every identity: no time limit (a large installation's takes a while; nothing else runs).
+        var moved = await write.Connection.ExecuteAsync("UPDATE tenants SET last_seq = last_seq + @gap", new { gap }, write.Transaction, commandTimeout: 0);
         await write.CommitAsync(cancellationToken);
         return moved;
     }

@@ -55,11 +55,9 @@ public sealed class GatewayDrainTests(DrainClusterFixture fixture, ITestOutputHe
         foreach (var device in drained)
         {
             var seen = string.Join(", ", device.Timeline.Select(e => $"{e.Event} at {(e.At - signalled).TotalMilliseconds:F0} ms"));
-            // By when each arrived: the SignalR client runs a message's handler on its own queue, so a Reconnect that came
-            // in just before the close may be written down after the close in the same millisecond.
-            var askedAt = device.Timeline.First(e => e.Event == TimelineEvent.ReconnectRequested).At;
-            var droppedAt = device.Timeline.First(e => e.Event == TimelineEvent.Dropped).At;
-            Assert.True(askedAt <= droppedAt + TimeSpan.FromMilliseconds(1), $"Reconnect before the close: {seen}");
+            // In the order they came: the Reconnect is noted as the client reads it (its handler runs on a queue of its
+            // own, after the close it read next may have been handled), the drop when the client handles the close.
+            Assert.True(device.Timeline[0].Event == TimelineEvent.ReconnectRequested, $"Reconnect before the close: {seen}");
             Assert.Equal(DrainReason, device.ReconnectRequests[0]);
         }
 

@@ -56,7 +56,8 @@ public sealed class EncryptionKeyRotationTests : IAsyncLifetime
         Assert.InRange(first.ReEncrypted, 3, int.MaxValue);
         Assert.InRange(first.AlreadyCurrent, 3, int.MaxValue);
         Assert.Equal(0, first.Unreadable);
-        Assert.Equal(new Report(0, first.ReEncrypted + first.AlreadyCurrent, 0), await ReencryptAsync());
+        Assert.Equal(Fingerprint(NextKey), first.SealingKey);
+        Assert.Equal(new Report(0, first.ReEncrypted + first.AlreadyCurrent, 0, Fingerprint(NextKey)), await ReencryptAsync());
         Assert.All(await StoredSecretsAsync(), secret => new KeyEncryption(Convert.FromBase64String(NextKey)).Decrypt(secret.Sealed, secret.Purpose));
 
         // 4. Retire the old key: every key and certificate reads as before, and devices still get tokens.
@@ -89,11 +90,16 @@ public sealed class EncryptionKeyRotationTests : IAsyncLifetime
         using var reencrypt = await new OdinApi(Cluster.Hosting[1].CreateClient()).SendAsync(HttpMethod.Post, "/api/v1/admin/keys/re-encrypt", OdinHost.AdminKey, null);
         var report = (await reencrypt.Content.ReadFromJsonAsync<Report>())!;
         Assert.Equal(0, report.ReEncrypted);
+        Assert.Equal(Fingerprint(NextKey), report.SealingKey);
+        Assert.NotEqual(Fingerprint(OdinHost.EncryptionKey), report.SealingKey);
         Assert.InRange(report.Unreadable, 2, int.MaxValue); // the identity's keys (and its certificate, if its job ran before)
         Assert.Equal(identity.IdentityKey, await IdentityKeyAsync(Cluster.Hosting[0], identity.Domain));
     }
 
-    private sealed record Report(int ReEncrypted, int AlreadyCurrent, int Unreadable);
+    private sealed record Report(int ReEncrypted, int AlreadyCurrent, int Unreadable, string SealingKey);
+
+    /// <summary>What the runbook has the operator compare with the report's <c>sealingKey</c>.</summary>
+    private static string Fingerprint(string key) => Convert.ToHexStringLower(SHA256.HashData(Convert.FromBase64String(key)))[..16];
 
     private sealed record Identity(string Domain, string IdentityKey, DeviceHandle Device);
 
