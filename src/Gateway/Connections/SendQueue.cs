@@ -52,7 +52,8 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
 
             start = !_writing;
             _writing = true;
-            if (!start && (_waiting ??= new()).Count < policy.Limit)
+            // What the write in flight took (a batch) still waits for the device too: it counts toward the limit.
+            if (!start && (_waiting ??= new()).Count + (_batch?.Count ?? 0) < policy.Limit)
             {
                 _waiting.Enqueue(message);
                 return true;
@@ -144,7 +145,7 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
             {
                 if (_batch is { Count: > 1 } batch)
                 {
-                    await WriteBatch.WriteAsync(connection, batch);
+                    await WriteBatch.WriteAsync(connection, batch, () => IsClosing);
                 }
                 else
                 {

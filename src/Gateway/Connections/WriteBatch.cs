@@ -32,11 +32,13 @@ internal static class WriteBatch
         }
     }
 
-    public static async ValueTask WriteAsync(HubConnectionContext connection, List<SerializedHubMessage> batch)
+    /// <param name="closing">True once the connection is being closed: what is left of the batch is dropped (the device
+    /// resumes from its last seq), so its Reconnect goes out next.</param>
+    public static async ValueTask WriteAsync(HubConnectionContext connection, List<SerializedHubMessage> batch, Func<bool> closing)
     {
         var protocol = connection.Protocol;
         var start = 0;
-        while (start < batch.Count)
+        while (start < batch.Count && !closing())
         {
             // As many as fit MaxBytes (at least one), copied into one pooled buffer.
             var length = 0;
