@@ -43,6 +43,9 @@ public sealed partial class KeyStore(IDatabase database, IDistributedLock locks,
     public const string Installation = "installation";
 
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>One try for the lock; between tries the key is looked for (another holder may have stored it).</summary>
+    private static readonly TimeSpan LockAttempt = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<(string, KeyKind), KeyPair> _known = new();
 
     public async Task<KeyPair> GetOrCreateAsync(string owner, KeyKind kind, CancellationToken cancellationToken = default)
@@ -52,13 +55,34 @@ public sealed partial class KeyStore(IDatabase database, IDistributedLock locks,
             return _known.GetOrAdd((owner, kind), known);
         }
 
-        await using (var held = await locks.TryAcquireAsync($"key:{owner}:{Name(kind)}", LockWait, cancellationToken)
-                         ?? throw new TimeoutException($"the lock on the {Name(kind)} key of {owner} was held for more than {LockWait.TotalSeconds:0} s"))
+        // Waiting for the lock a second at a time, and looking for the key between tries: once one holder has stored it,
+        // everyone else takes it from the database instead of queueing for a lock they no longer need (eight instances
+        // asked for a hundred new keys at once had waiters still in that queue after 30 s on a loaded machine).
+        var deadline = time.GetUtcNow() + LockWait;
+        while (true)
         {
-            if (await ReadAsync(owner, kind, cancellationToken) is null)
+            await using (var held = await locks.TryAcquireAsync($"key:{owner}:{Name(kind)}", LockAttempt, cancellationToken))
             {
-                using var created = ECDsa.Create(kind == KeyKind.Identity ? ECCurve.NamedCurves.nistP384 : ECCurve.NamedCurves.nistP256);
-                await InsertIfAbsentAsync(owner, kind, created, held, cancellationToken);
+                if (held is not null)
+                {
+                    if (await ReadAsync(owner, kind, cancellationToken) is null)
+                    {
+                        using var created = ECDsa.Create(kind == KeyKind.Identity ? ECCurve.NamedCurves.nistP384 : ECCurve.NamedCurves.nistP256);
+                        await InsertIfAbsentAsync(owner, kind, created, held, cancellationToken);
+                    }
+
+                    break;
+                }
+            }
+
+            if (await ReadAsync(owner, kind, cancellationToken) is { } storedMeanwhile)
+            {
+                return _known.GetOrAdd((owner, kind), storedMeanwhile);
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                throw new TimeoutException($"the lock on the {Name(kind)} key of {owner} was held for more than {LockWait.TotalSeconds:0} s");
             }
         }
 
