@@ -160,7 +160,7 @@ internal sealed class OutboxRound : IAsyncDisposable
         var transactionsBefore = await CommittedAsync();
         var (hostingBefore, postgresBefore, redisBefore) = (HostingCpu(), PostgresCpu(), (await RedisCounters.TotalsAsync(_redis)).Cpu);
         var clock = Stopwatch.StartNew();
-        while (await connection.ExecuteScalarAsync<bool>($"{Own} SELECT EXISTS (SELECT 1 FROM notifications WHERE published_at IS NULL)"))
+        while (await connection.ExecuteScalarAsync<bool>($"{Own} SELECT EXISTS (SELECT 1 FROM outbox)"))
         {
             cancellationToken.ThrowIfCancellationRequested();
             await Task.Delay(50, cancellationToken);
@@ -192,7 +192,7 @@ internal sealed class OutboxRound : IAsyncDisposable
             }
 
             lastSample = clock.Elapsed;
-            var rows = await connection.ExecuteScalarAsync<long>($"{Own} SELECT COUNT(*) FROM notifications");
+            var rows = await connection.ExecuteScalarAsync<long>($"{Own} SELECT COUNT(*) FROM notification_log");
             samples.Add(new Sample(clock.Elapsed, written, rows, await PendingAsync(connection)));
         }
 
@@ -276,7 +276,7 @@ internal sealed class OutboxRound : IAsyncDisposable
     }
 
     private static Task<long> PendingAsync(NpgsqlConnection connection) =>
-        connection.ExecuteScalarAsync<long>($"{Own} SELECT COUNT(*) FROM notifications WHERE published_at IS NULL");
+        connection.ExecuteScalarAsync<long>($"{Own} SELECT COUNT(*) FROM outbox");
 
     private async Task<List<(string Id, int Slot)>> CreateIdentitiesAsync(int count)
     {
@@ -295,9 +295,12 @@ internal sealed class OutboxRound : IAsyncDisposable
     private static Task<int> WriteAsync(NpgsqlConnection connection, List<(string Id, int Slot)> tenants, int perIdentity, int after) =>
         connection.ExecuteAsync(
             $"""
-            {Own} INSERT INTO notifications (tenant_id, seq, id, type, file_id, version_tag, at, slot)
-            SELECT t.id, @after + s, gen_random_uuid()::text, 'fileAdded', gen_random_uuid()::text, 'v', (extract(epoch from now()) * 1000)::bigint, t.slot
-            FROM unnest(@ids, @slots) AS t(id, slot), generate_series(1, @perIdentity) AS s
+            {Own} WITH written AS (
+                INSERT INTO notification_log (tenant_id, seq, id, type, file_id, version_tag, at, slot)
+                SELECT t.id, @after + s, gen_random_uuid()::text, 'fileAdded', gen_random_uuid()::text, 'v', (extract(epoch from now()) * 1000)::bigint, t.slot
+                FROM unnest(@ids, @slots) AS t(id, slot), generate_series(1, @perIdentity) AS s
+                RETURNING slot, tenant_id, seq, at)
+            INSERT INTO outbox (slot, tenant_id, seq, at) SELECT slot, tenant_id, seq, at FROM written
             """,
             new { ids = tenants.Select(t => t.Id).ToArray(), slots = tenants.Select(t => t.Slot).ToArray(), perIdentity, after }, commandTimeout: 300);
 }

@@ -44,7 +44,7 @@ internal sealed partial class NotificationDispatcher(
     }
 
     internal Task<int> PublishBatchAsync(CancellationToken cancellationToken) =>
-        outbox.PublishPendingAsync(shards.Held, SendAsync, options.Value.BatchSize, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        outbox.PublishPendingAsync(shards.Held, SendAsync, options.Value.BatchSize, cancellationToken);
 
     /// <summary>
     /// Publishes the batch; answers the rows to mark published: each identity's up to its first that was not handed

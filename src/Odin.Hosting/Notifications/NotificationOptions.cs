@@ -34,7 +34,10 @@ public sealed class NotificationOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ShardLease { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long published notifications stay in the outbox before they are deleted. Default 1 hour.</summary>
+    /// <summary>
+    /// How long a published notification's row is kept, counted from when it was written (a row still to publish is
+    /// never deleted). Default 1 hour.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(1);
 

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Data.Common;
+using System.Diagnostics;
 using Dapper;
 using Odin.Hosting.Storage;
 
@@ -8,19 +8,14 @@ namespace Odin.Hosting.Notifications;
 /// <summary>
 /// The transactional outbox. <see cref="AppendAsync"/> runs inside the change's own transaction: it takes the
 /// tenant's next seq (a row lock on the tenant held to commit, so seq order is commit order and a rollback leaves no
-/// gap) and writes the notification row with its identity's slot. <see cref="PublishPendingAsync"/> hands committed
-/// rows of the shards this instance holds to a publisher and marks them published in one statement, so each is
-/// published once (at least once across a crash), each tenant's in seq order; <see cref="PruneAsync"/> deletes
-/// published rows past the retention.
+/// gap), writes the notification to <c>notification_log</c> and its key to <c>outbox</c> (what is still to publish).
+/// <see cref="PublishPendingAsync"/> hands committed rows of the shards this instance holds to a publisher and deletes
+/// their keys from <c>outbox</c> in one statement, so each is published once (at least once across a crash), each
+/// tenant's in seq order. A notification's row is written once and deleted once: <see cref="PruneAsync"/> deletes the
+/// published ones past the retention.
 /// </summary>
 public sealed class NotificationOutbox(IDatabase database)
 {
-    /// <summary>
-    /// Where this instance's next claim starts (identities after this one): claims go round the identities, so one
-    /// with a long backlog that cannot be published (its Redis shard away) does not hold up the others.
-    /// </summary>
-    private string _after = "";
-
     /// <summary>First key of PostgreSQL's two-key advisory locks for outbox shards ("odno").</summary>
     internal const int ShardLockClass = 0x6F646E6F;
 
@@ -30,22 +25,42 @@ public sealed class NotificationOutbox(IDatabase database)
     /// </summary>
     internal const int ShardCountLock = -1;
 
-    private const string Columns =
-        "tenant_id AS TenantId, seq AS Seq, id AS Id, type AS Type, drive_id AS DriveId, file_id AS FileId, version_tag AS VersionTag, at AS At, data AS Data, trace_parent AS TraceParent";
+    /// <summary>The pending notifications: <c>outbox</c> (as <c>o</c>) joined to their rows in <c>notification_log</c>.</summary>
+    private const string Pending =
+        "SELECT n.tenant_id AS TenantId, n.seq AS Seq, n.id AS Id, n.type AS Type, n.drive_id AS DriveId, n.file_id AS FileId, n.version_tag AS VersionTag, "
+        + "n.at AS At, n.data AS Data, n.trace_parent AS TraceParent FROM outbox o JOIN notification_log n ON n.tenant_id = o.tenant_id AND n.seq = o.seq";
 
-    /// <summary>A row's shard under <c>@shards</c> (rows written before slots carry their 16-shard number instead).</summary>
-    internal const string ShardOfRow = "(COALESCE(slot, shard) % @shards)";
+    /// <summary>
+    /// Where this instance's next read of each slot range starts (the key after which it goes on), for the ranges of
+    /// <see cref="_ranges"/>. A read goes on right after the last row a claim handed over, so it never passes over the
+    /// keys the claims before it deleted; after an identity it could not hand over, it goes on after that identity, so
+    /// one with a backlog that cannot be published (its Redis shard away) holds up neither the others nor its own order.
+    /// </summary>
+    private readonly Dictionary<(int First, int End), OutboxKey> _resumeAfter = [];
+
+    private IReadOnlyList<(int First, int End)> _ranges = [];
+
+    /// <summary>The first slot of the range the last claim started at: the next starts at the one after it.</summary>
+    private int _lastStart = -1;
+
+    /// <summary>A key of <c>outbox</c>, in its order.</summary>
+    private readonly record struct OutboxKey(int Slot, string TenantId, long Seq);
+
+    /// <summary>What one read of a range asked for and got: where the range's next read starts follows from it.</summary>
+    private sealed record RangeRead((int First, int End) Range, int Limit, List<OutboxNotification> Rows);
 
     /// <summary>Takes the tenant's next seq. Call first in the transaction, before the change it numbers.</summary>
     public static Task<long> NextSeqAsync(WriteTransaction write, Guid tenantId) =>
         write.Connection.ExecuteScalarAsync<long>(
             "UPDATE tenants SET last_seq = last_seq + 1 WHERE id = @tenantId RETURNING last_seq", new { tenantId }, write.Transaction);
 
+    /// <summary>The notification and its key in <c>outbox</c>: one command (one round trip), in the change's transaction.</summary>
     public static Task AppendAsync(WriteTransaction write, OutboxNotification notification) =>
         write.Connection.ExecuteAsync(
             """
-            INSERT INTO notifications (tenant_id, seq, id, type, drive_id, file_id, version_tag, at, data, slot, trace_parent)
-            VALUES (@TenantId, @Seq, @Id, @Type, @DriveId, @FileId, @VersionTag, @At, @Data, @Slot, @TraceParent)
+            INSERT INTO notification_log (tenant_id, seq, id, type, drive_id, file_id, version_tag, at, data, slot, trace_parent)
+            VALUES (@TenantId, @Seq, @Id, @Type, @DriveId, @FileId, @VersionTag, @At, @Data, @Slot, @TraceParent);
+            INSERT INTO outbox (slot, tenant_id, seq, at) VALUES (@Slot, @TenantId, @Seq, @At);
             """,
             new
             {
@@ -56,12 +71,11 @@ public sealed class NotificationOutbox(IDatabase database)
             },
             write.Transaction);
 
-    /// <summary>Unpublished notifications, oldest first within each tenant.</summary>
+    /// <summary>Unpublished notifications in the outbox's order (by slot, then identity), each identity's in seq order.</summary>
     public async Task<IReadOnlyList<OutboxNotification>> ReadPendingAsync(int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return [.. await connection.QueryAsync<OutboxNotification>(
-            $"SELECT {Columns} FROM notifications WHERE published_at IS NULL ORDER BY tenant_id, seq LIMIT @limit", new { limit })];
+        return [.. await connection.QueryAsync<OutboxNotification>($"{Pending} ORDER BY o.slot, o.tenant_id, o.seq LIMIT @limit", new { limit })];
     }
 
     /// <summary>
@@ -69,12 +83,13 @@ public sealed class NotificationOutbox(IDatabase database)
     /// <paramref name="publish"/> and marks published the rows it answers with. Returns how many were published. On
     /// PostgreSQL the claim is one transaction: the shard-count lock (shared) and each held shard's advisory lock (an
     /// instance whose lease just ran out may still be finishing a claim), the count checked against the one the
-    /// shards were held under, the rows read, published and marked with one statement. On SQLite (one node, one
+    /// shards were held under, the rows read by slot ranges (consecutive locked shards make one range; each read is an
+    /// ordered scan of the <c>outbox</c> key) until the batch is full, published, and their keys deleted from <c>outbox</c> with one statement. On SQLite (one node, one
     /// dispatcher) rows are read, published and marked.
     /// </summary>
     public async Task<int> PublishPendingAsync(
         HeldShards held, Func<IReadOnlyList<OutboxNotification>, CancellationToken, Task<IReadOnlyList<OutboxNotification>>> publish, int limit,
-        long publishedAt, CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default)
     {
         if (database.Provider != DatabaseProvider.Postgres)
         {
@@ -82,7 +97,7 @@ public sealed class NotificationOutbox(IDatabase database)
             var handed = pending.Count > 0 ? await publish(pending, cancellationToken) : [];
             if (handed.Count > 0)
             {
-                await MarkPublishedAsync(handed, publishedAt, cancellationToken);
+                await MarkPublishedAsync(handed, cancellationToken);
             }
 
             return handed.Count;
@@ -106,23 +121,39 @@ public sealed class NotificationOutbox(IDatabase database)
         int[] locked = [.. await connection.QueryAsync<int>(
             "SELECT s FROM unnest(@owned) AS s WHERE pg_try_advisory_xact_lock(@ShardLockClass, s)",
             new { owned = held.Shards.ToArray(), ShardLockClass }, transaction)];
-        if (locked.Length == 0)
+        var ranges = OutboxSlots.RangesOf(locked, held.Count);
+        if (!ranges.SequenceEqual(_ranges))
         {
-            return 0;
+            (_ranges, _lastStart) = (ranges, -1);
+            _resumeAfter.Clear();
         }
 
-        async Task<List<OutboxNotification>> ClaimAsync() => [.. await connection.QueryAsync<OutboxNotification>(
-            $"SELECT {Columns} FROM notifications WHERE published_at IS NULL AND {ShardOfRow} = ANY(@locked) AND tenant_id > @after ORDER BY tenant_id, seq LIMIT @limit",
-            new { shards = held.Count, locked, after = _after, limit }, transaction)];
-        var rows = await ClaimAsync();
-        if (rows.Count == 0 && _after.Length > 0)
+        // Each claim starts one range further than the last and reads range after range until the batch is full, each
+        // from where the claims before stopped. A range whose round ends there (nothing after) is read again from its
+        // start only once the others have had their turn, so one identity it cannot hand over does not fill every batch.
+        var start = Math.Max(ranges.ToList().FindIndex(r => r.First > _lastStart), 0);
+        _lastStart = ranges.Count > 0 ? ranges[start].First : -1;
+        var reads = new List<RangeRead>();
+        var roundEnded = new List<(int First, int End)>();
+        for (var i = 0; i < ranges.Count && reads.Sum(r => r.Rows.Count) < limit; i++)
         {
-            _after = ""; // round the identities once: from the start again
-            rows = await ClaimAsync();
+            var range = ranges[(start + i) % ranges.Count];
+            var resumed = _resumeAfter.ContainsKey(range);
+            var read = await ReadRangeAsync(connection, transaction, range, limit - reads.Sum(r => r.Rows.Count));
+            if (resumed && read.Rows.Count == 0)
+            {
+                roundEnded.Add(range);
+            }
+
+            reads.Add(read);
         }
 
-        // A full batch goes on after its last identity next time; a short one has reached the end.
-        _after = rows.Count == limit ? rows[^1].TenantId.ToString() : "";
+        foreach (var range in roundEnded.TakeWhile(_ => reads.Sum(r => r.Rows.Count) < limit))
+        {
+            reads.Add(await ReadRangeAsync(connection, transaction, range, limit - reads.Sum(r => r.Rows.Count)));
+        }
+
+        List<OutboxNotification> rows = [.. reads.SelectMany(r => r.Rows)];
         if (rows.Count == 0)
         {
             return 0;
@@ -131,37 +162,130 @@ public sealed class NotificationOutbox(IDatabase database)
         var sent = await publish(rows, cancellationToken);
         if (sent.Count > 0)
         {
-            await MarkAsync(connection, sent, publishedAt, transaction);
+            await MarkAsync(write, sent);
             await write.CommitAsync(cancellationToken);
         }
 
+        ResumeAfter(reads, sent);
         return sent.Count;
     }
 
-    public async Task MarkPublishedAsync(IEnumerable<OutboxNotification> published, long at, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Up to <paramref name="limit"/> pending rows of the slots in <paramref name="range"/>: one ordered scan of that range
+    /// of the <c>outbox</c> key, after the key where the claims before stopped, or from its start.
+    /// </summary>
+    private async Task<RangeRead> ReadRangeAsync(DbConnection connection, DbTransaction transaction, (int First, int End) range, int limit)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await MarkAsync(connection, published, at);
+        var (first, end) = range;
+        var after = _resumeAfter.Remove(range, out var resume) ? resume : new OutboxKey(first - 1, "", 0);
+        List<OutboxNotification> rows = [.. await connection.QueryAsync<OutboxNotification>(
+            $"{Pending} WHERE o.slot >= @first AND o.slot < @end AND (o.slot, o.tenant_id, o.seq) > (@afterSlot, @afterTenant, @afterSeq) ORDER BY o.slot, o.tenant_id, o.seq LIMIT @limit",
+            new { first, end, afterSlot = after.Slot, afterTenant = after.TenantId, afterSeq = after.Seq, limit }, transaction)];
+        return new RangeRead(range, limit, rows);
     }
 
     /// <summary>
-    /// Deletes up to <paramref name="batchSize"/> published notifications published before <paramref name="before"/>;
-    /// returns how many. Pending rows are never deleted.
+    /// Where each range's next read starts; a short read reached the end of the range, so the next starts a new round
+    /// from its start. A full read goes on right after its last row when that was handed over (so were its identity's
+    /// rows before it: what is handed over of an identity is a prefix) and the read began with another identity; else
+    /// after its last identity, so an identity gets at most two reads a round however fast it is written to.
+    /// </summary>
+    private void ResumeAfter(List<RangeRead> reads, IReadOnlyList<OutboxNotification> sent)
+    {
+        var handed = sent.Select(n => (n.TenantId, n.Seq)).ToHashSet();
+        foreach (var (range, limit, rows) in reads.Where(r => r.Rows.Count == r.Limit))
+        {
+            var last = rows[^1];
+            var goOnWithin = rows[0].TenantId != last.TenantId && handed.Contains((last.TenantId, last.Seq));
+            _resumeAfter[range] = new OutboxKey(OutboxSlots.Of(last.TenantId), last.TenantId.ToString(), goOnWithin ? last.Seq : long.MaxValue);
+        }
+    }
+
+    /// <summary>Marks <paramref name="published"/> published (their keys leave <c>outbox</c>) in one transaction.</summary>
+    public async Task MarkPublishedAsync(IEnumerable<OutboxNotification> published, CancellationToken cancellationToken = default)
+    {
+        await using var write = await database.BeginWriteAsync(cancellationToken);
+        await MarkAsync(write, published);
+        await write.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes up to <paramref name="batchSize"/> published notifications written before <paramref name="before"/>;
+    /// returns how many. Pending ones (their key still in <c>outbox</c>) are never deleted, however old.
     /// </summary>
     public async Task<int> PruneAsync(long before, int batchSize, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(
-            "DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE published_at < @before LIMIT @batchSize)",
+            """
+            DELETE FROM notification_log WHERE (tenant_id, seq) IN (
+                SELECT n.tenant_id, n.seq FROM notification_log n
+                WHERE n.at < @before AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.slot = n.slot AND o.tenant_id = n.tenant_id AND o.seq = n.seq)
+                LIMIT @batchSize)
+            """,
             new { before, batchSize });
     }
 
-    /// <summary>One statement for the whole batch (PostgreSQL: one array parameter; SQLite: Dapper expands the list).</summary>
-    private Task<int> MarkAsync(DbConnection connection, IEnumerable<OutboxNotification> published, long at, DbTransaction? transaction = null)
+    /// <summary>
+    /// Deletes the published rows' keys from <c>outbox</c>, as runs of consecutive seqs per identity (a claim's rows of
+    /// one identity are one run: one index range each): on PostgreSQL one statement over arrays; on SQLite (in process,
+    /// one node) a statement per run, in the one transaction.
+    /// </summary>
+    private Task<int> MarkAsync(WriteTransaction write, IEnumerable<OutboxNotification> published)
     {
-        var match = database.Provider == DatabaseProvider.Postgres ? "id = ANY(@ids)" : "id IN @ids";
-        return connection.ExecuteAsync(
-            $"UPDATE notifications SET published_at = @at WHERE {match}", new { at, ids = published.Select(n => n.Id.ToString()).ToArray() }, transaction);
+        var runs = SeqRuns(published);
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            return write.Connection.ExecuteAsync(
+                """
+                DELETE FROM outbox o USING unnest(@slots, @tenants, @firsts, @lasts) AS r(slot, tenant_id, first_seq, last_seq)
+                WHERE o.slot = r.slot AND o.tenant_id = r.tenant_id AND o.seq BETWEEN r.first_seq AND r.last_seq
+                """,
+                new
+                {
+                    slots = runs.Select(r => r.Slot).ToArray(), tenants = runs.Select(r => r.TenantId.ToString()).ToArray(),
+                    firsts = runs.Select(r => r.First).ToArray(), lasts = runs.Select(r => r.Last).ToArray(),
+                },
+                write.Transaction);
+        }
+
+        return write.Connection.ExecuteAsync(
+            "DELETE FROM outbox WHERE slot = @Slot AND tenant_id = @TenantId AND seq BETWEEN @First AND @Last", runs, write.Transaction);
+    }
+
+    private sealed record SeqRun(int Slot, Guid TenantId, long First, long Last);
+
+    /// <summary>
+    /// The notifications' keys as runs of consecutive seqs per identity. Exact for any set: a run holds only seqs that
+    /// are in it (an identity's seqs are unique), whatever a caller hands in.
+    /// </summary>
+    private static List<SeqRun> SeqRuns(IEnumerable<OutboxNotification> notifications)
+    {
+        var runs = new List<SeqRun>();
+        foreach (var identity in notifications.GroupBy(n => n.TenantId))
+        {
+            var slot = OutboxSlots.Of(identity.Key);
+            SeqRun? run = null;
+            foreach (var seq in identity.Select(n => n.Seq).Distinct().Order())
+            {
+                if (run is not null && seq == run.Last + 1)
+                {
+                    run = run with { Last = seq };
+                    continue;
+                }
+
+                if (run is not null)
+                {
+                    runs.Add(run);
+                }
+
+                run = new SeqRun(slot, identity.Key, seq, seq);
+            }
+
+            runs.Add(run!);
+        }
+
+        return runs;
     }
 }
 

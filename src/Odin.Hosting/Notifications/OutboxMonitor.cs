@@ -62,7 +62,7 @@ internal sealed partial class OutboxMonitor : BackgroundService
         await using var connection = await _database.OpenAsync(cancellationToken);
         // Per shard of the pending rows: how many, and since when. The pending rows are few unless the outbox lags.
         var pending = (await connection.QueryAsync<(int Shard, long Rows, long Oldest)>(
-            $"SELECT {NotificationOutbox.ShardOfRow} AS Shard, COUNT(*) AS Rows, MIN(at) AS Oldest FROM notifications WHERE published_at IS NULL GROUP BY {NotificationOutbox.ShardOfRow}",
+            $"SELECT {OutboxSlots.ShardOfSlotSql} AS Shard, COUNT(*) AS Rows, MIN(o.at) AS Oldest FROM outbox o GROUP BY {OutboxSlots.ShardOfSlotSql}",
             new { shards = count })).ToList();
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         TimeSpan Age(long at) => TimeSpan.FromMilliseconds(Math.Max(0, now - at));

@@ -136,8 +136,8 @@ public sealed partial class OutboxShards(
 
     /// <summary>
     /// Every live instance asks for <paramref name="to"/> shards: switch, once no claim is under way (the lock every
-    /// claim holds shared is taken exclusively: claims under way finish first, new ones wait), and only while no row
-    /// from before slots is pending under a count other than 16.
+    /// claim holds shared is taken exclusively: claims under way finish first, new ones wait). Pending rows need nothing:
+    /// each identity's are in one shard under either count, and no claim runs across the switch.
     /// </summary>
     private async Task SwitchCountAsync(int from, int to, CancellationToken cancellationToken)
     {
@@ -147,13 +147,6 @@ public sealed partial class OutboxShards(
         await connection.ExecuteAsync(
             "SELECT pg_advisory_xact_lock(@ShardLockClass, @ShardCountLock)",
             new { NotificationOutbox.ShardLockClass, NotificationOutbox.ShardCountLock }, transaction);
-        if (to != 16 && await connection.ExecuteScalarAsync<bool>(
-                "SELECT EXISTS (SELECT 1 FROM notifications WHERE published_at IS NULL AND slot IS NULL)", transaction: transaction))
-        {
-            LogSwitchWaits(logger, from, to);
-            return;
-        }
-
         await connection.ExecuteAsync(
             "UPDATE outbox_settings SET shards = @to WHERE id = 1 AND shards = @from; DELETE FROM outbox_leases;", new { from, to }, transaction);
         await write.CommitAsync(cancellationToken);
@@ -196,7 +189,4 @@ public sealed partial class OutboxShards(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox shard count is switched from {From} to {To}: every instance asks for it")]
     private static partial void LogSwitched(ILogger logger, int from, int to);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox shard count stays {From} (every instance asks for {To}) until the rows written before this version are published")]
-    private static partial void LogSwitchWaits(ILogger logger, int from, int to);
 }

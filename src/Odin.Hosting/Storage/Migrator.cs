@@ -18,7 +18,10 @@ public sealed partial class Migrator(IDatabase database, ILogger<Migrator> logge
     private const string CreateHistory =
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
-    public async Task<int> ApplyAsync(CancellationToken cancellationToken = default)
+    public Task<int> ApplyAsync(CancellationToken cancellationToken = default) => ApplyAsync(int.MaxValue, cancellationToken);
+
+    /// <summary>Applies the scripts up to <paramref name="throughVersion"/> only: tests of an upgrade start from an older schema.</summary>
+    internal async Task<int> ApplyAsync(int throughVersion, CancellationToken cancellationToken)
     {
         if (database.Provider == DatabaseProvider.Postgres)
         {
@@ -26,7 +29,7 @@ public sealed partial class Migrator(IDatabase database, ILogger<Migrator> logge
             await connection.ExecuteAsync("SELECT pg_advisory_lock(@key)", new { key = PostgresLockKey });
             try
             {
-                return await ApplyPendingAsync(connection, cancellationToken);
+                return await ApplyPendingAsync(connection, throughVersion, cancellationToken);
             }
             finally
             {
@@ -35,17 +38,17 @@ public sealed partial class Migrator(IDatabase database, ILogger<Migrator> logge
         }
 
         await using var write = await database.BeginWriteAsync(cancellationToken);
-        var applied = await ApplyPendingAsync(write.Connection, cancellationToken, write.Transaction);
+        var applied = await ApplyPendingAsync(write.Connection, throughVersion, cancellationToken, write.Transaction);
         await write.CommitAsync(cancellationToken);
         return applied;
     }
 
-    private async Task<int> ApplyPendingAsync(DbConnection connection, CancellationToken cancellationToken, DbTransaction? outer = null)
+    private async Task<int> ApplyPendingAsync(DbConnection connection, int throughVersion, CancellationToken cancellationToken, DbTransaction? outer = null)
     {
         await connection.ExecuteAsync(CreateHistory, transaction: outer);
         var done = (await connection.QueryAsync<int>("SELECT version FROM schema_migrations", transaction: outer)).ToHashSet();
         var applied = 0;
-        foreach (var migration in Scripts().Where(m => !done.Contains(m.Version)))
+        foreach (var migration in Scripts().Where(m => m.Version <= throughVersion && !done.Contains(m.Version)))
         {
             var transaction = outer ?? await connection.BeginTransactionAsync(cancellationToken);
             await connection.ExecuteAsync(migration.Sql, transaction: transaction);

@@ -92,17 +92,20 @@ public sealed class OutboxShardsTests(PostgresServer server) : DatabaseTest(Post
             inside.SetResult();
             await release.Task;
             return batch;
-        }, 500, 1);
+        }, 500);
         await inside.Task;
-        Assert.Equal(0, await outbox.PublishPendingAsync(held, (_, _) => throw new InvalidOperationException("the shards are being published"), 500, 1));
+        Assert.Equal(0, await outbox.PublishPendingAsync(held, (_, _) => throw new InvalidOperationException("the shards are being published"), 500));
         release.SetResult();
         Assert.Equal(ours.Count, await first);
         Assert.Equal(ours.Order(), published.Select(n => n.TenantId).Order());
 
-        // The other half, counted statement by statement (Npgsql's own tracing): one claim, one UPDATE for all rows.
+        // The other half, counted statement by statement (Npgsql's own tracing): one claim, one read (shards 8 to 15 are one
+        // range of slots), one DELETE for all rows' keys, and no row of the log written again.
         using var log = new SqlStatementLog(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database!);
-        Assert.Equal(tenants.Count - ours.Count, await outbox.PublishPendingAsync(new HeldShards(16, [.. Enumerable.Range(8, 8)]), (batch, _) => Task.FromResult(batch), 500, 2));
-        Assert.Equal(1, log.Count("UPDATE notifications"));
+        Assert.Equal(tenants.Count - ours.Count, await outbox.PublishPendingAsync(new HeldShards(16, [.. Enumerable.Range(8, 8)]), (batch, _) => Task.FromResult(batch), 500));
+        Assert.Equal(1, log.Count("FROM outbox o JOIN notification_log"));
+        Assert.Equal(1, log.Count("DELETE FROM outbox"));
+        Assert.Equal(0, log.Count("UPDATE notification_log"));
         Assert.InRange(log.Total, 1, 5);
         Assert.Empty(await outbox.ReadPendingAsync(100));
     }
@@ -123,7 +126,7 @@ public sealed class OutboxShardsTests(PostgresServer server) : DatabaseTest(Post
         var published = 0;
         for (var claim = 0; claim < 3 && published == 0; claim++)
         {
-            published = await outbox.PublishPendingAsync(all, AllButStuck, 500, 1);
+            published = await outbox.PublishPendingAsync(all, AllButStuck, 500);
         }
 
         Assert.Equal(10, published);
@@ -192,7 +195,7 @@ public sealed class OutboxShardsTests(PostgresServer server) : DatabaseTest(Post
         return await connection.ExecuteScalarAsync<int>("SELECT shards FROM outbox_settings WHERE id = 1");
     }
 
-    /// <summary>Two new identities, the first one ahead of the second in the outbox's order (by id).</summary>
+    /// <summary>Two new identities, the first one ahead of the second in the outbox's order (by slot, then id).</summary>
     private async Task<(Guid First, Guid Second)> TwoIdentitiesAsync()
     {
         var tenants = new Odin.Hosting.Tenants.TenantStore(Database, TestCaches.Memory(), TimeProvider.System);
@@ -202,7 +205,7 @@ public sealed class OutboxShardsTests(PostgresServer server) : DatabaseTest(Post
             ids.Add((await tenants.CreateAsync($"t{Guid.NewGuid():N}.example"))!.Value.Tenant.Id);
         }
 
-        ids.Sort((x, y) => string.CompareOrdinal(x.ToString(), y.ToString()));
+        ids.Sort((x, y) => (OutboxSlots.Of(x), x.ToString()).CompareTo((OutboxSlots.Of(y), y.ToString()))); // the claims' order
         return (ids[0], ids[1]);
     }
 

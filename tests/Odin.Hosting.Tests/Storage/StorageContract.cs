@@ -234,7 +234,7 @@ public abstract class StorageContract(Func<Task<DatabaseOptions>> createOptions)
         }
 
         var pending = (await Outbox.ReadPendingAsync(100)).Where(n => n.TenantId == tenant.Id).ToList();
-        await Outbox.MarkPublishedAsync(pending.Take(3), 1);
+        await Outbox.MarkPublishedAsync(pending.Take(3));
         Assert.Equal([4L, 5L], (await Outbox.ReadPendingAsync(100)).Where(n => n.TenantId == tenant.Id).Select(n => n.Seq));
 
         Assert.Equal([3L, 4L], (await Files.ChangesAsync(tenant.Id, drive.Id, 2, 2)).Select(c => c.Seq));
@@ -251,11 +251,18 @@ public abstract class StorageContract(Func<Task<DatabaseOptions>> createOptions)
             await Files.WriteAsync(tenant.Id, drive.Id, Guid.NewGuid(), null, "{}", null);
         }
 
-        // Seqs 1-5 published two hours ago, 6-7 a minute ago, 8-9 still pending (and committed long ago: never deleted).
+        // Seqs 1-5 written two hours ago and published, 6-7 written a minute ago and published, 8-9 written two hours ago
+        // and still pending (never deleted, however old).
         var now = TimeProvider.System.GetUtcNow();
+        await using (var aging = await Database.OpenAsync())
+        {
+            await aging.ExecuteAsync(
+                "UPDATE notification_log SET at = CASE WHEN seq IN (6, 7) THEN @minuteAgo ELSE @twoHoursAgo END WHERE tenant_id = @Id",
+                new { tenant.Id, minuteAgo = (now - TimeSpan.FromMinutes(1)).ToUnixTimeMilliseconds(), twoHoursAgo = (now - TimeSpan.FromHours(2)).ToUnixTimeMilliseconds() });
+        }
+
         var pending = (await Outbox.ReadPendingAsync(100)).Where(n => n.TenantId == tenant.Id).ToList();
-        await Outbox.MarkPublishedAsync(pending.Take(5), (now - TimeSpan.FromHours(2)).ToUnixTimeMilliseconds());
-        await Outbox.MarkPublishedAsync(pending.Skip(5).Take(2), (now - TimeSpan.FromMinutes(1)).ToUnixTimeMilliseconds());
+        await Outbox.MarkPublishedAsync(pending.Take(7));
 
         var options = Microsoft.Extensions.Options.Options.Create(new NotificationOptions { Retention = TimeSpan.FromHours(1), PruneBatchSize = 2 });
         var metrics = new NotificationMetrics(new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
@@ -265,7 +272,7 @@ public abstract class StorageContract(Func<Task<DatabaseOptions>> createOptions)
         Assert.Equal(0, await pruner.PruneAsync(CancellationToken.None));
 
         await using var connection = await Database.OpenAsync();
-        var left = (await connection.QueryAsync<long>("SELECT seq FROM notifications WHERE tenant_id = @Id ORDER BY seq", new { tenant.Id })).ToList();
+        var left = (await connection.QueryAsync<long>("SELECT seq FROM notification_log WHERE tenant_id = @Id ORDER BY seq", new { tenant.Id })).ToList();
         Assert.Equal([6L, 7L, 8L, 9L], left);
         Assert.Equal([8L, 9L], (await Outbox.ReadPendingAsync(100)).Where(n => n.TenantId == tenant.Id).Select(n => n.Seq));
     }
