@@ -29,8 +29,8 @@ public static class OutboxCommand
         var idle = TimeSpan.FromSeconds(int.Parse(args.Optional("idle-seconds", "20"), CultureInfo.InvariantCulture));
         var retention = int.Parse(args.Optional("retention-notifications", "1000000"), CultureInfo.InvariantCulture);
 
-        Console.WriteLine($"| Hosting instances | idle transactions/s (all instances) | {notifications} notifications published in | per second | statements per notification | transactions per notification | CPU per notification: Hosting (all) | PostgreSQL | Redis | cores busy |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"| Hosting instances | idle transactions/s (all instances) | {notifications} notifications published in | per second | statements per notification | transactions per notification | CPU per notification: Hosting (all) | PostgreSQL | Redis | cores busy | busiest instance's share |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var count in counts)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -40,7 +40,7 @@ public static class OutboxCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {count} | {idleRate:F1} | {load.Took.TotalSeconds:F2} s | {notifications / load.Took.TotalSeconds:F0} | {load.Statements / (double)notifications:F4} | {load.Transactions / (double)notifications:F4} "
                 + $"| {load.HostingCpu.TotalMicroseconds / notifications:F0} µs | {load.PostgresCpu.TotalMicroseconds / notifications:F0} µs | {load.RedisCpu.TotalMicroseconds / notifications:F0} µs "
-                + $"| {(load.HostingCpu + load.PostgresCpu + load.RedisCpu) / load.Took:F2} |"));
+                + $"| {(load.HostingCpu + load.PostgresCpu + load.RedisCpu) / load.Took:F2} | {load.BusiestShare:P0} |"));
         }
 
         if (retention > 0)
@@ -73,12 +73,16 @@ internal sealed class OutboxRound : IAsyncDisposable
     private readonly List<Process> _instances = [];
     private readonly StackExchange.Redis.IConnectionMultiplexer _redis;
 
+    /// <summary>The instances' key prefix in Redis: their histories are deleted with the round, so rounds do not pile up there.</summary>
+    private readonly string _prefix = $"odin-outbox-bench-{Guid.NewGuid():N}";
+
     private OutboxRound(string serverConnection, string database, StackExchange.Redis.IConnectionMultiplexer redis)
     {
         (_serverConnection, _database, _redis) = (serverConnection, database, redis);
     }
 
-    public sealed record Load(TimeSpan Took, long Statements, long Transactions, TimeSpan HostingCpu, TimeSpan PostgresCpu, TimeSpan RedisCpu);
+    /// <summary>What one publishing round took; <see cref="BusiestShare"/>: the part of the notifications in the shards of the instance holding the most.</summary>
+    public sealed record Load(TimeSpan Took, long Statements, long Transactions, TimeSpan HostingCpu, TimeSpan PostgresCpu, TimeSpan RedisCpu, double BusiestShare);
 
     public sealed record Sample(TimeSpan At, long Written, long Rows, long Pending);
 
@@ -100,7 +104,6 @@ internal sealed class OutboxRound : IAsyncDisposable
 
         var key = Path.Combine(round._folder, "signing-key.pem");
         Odin.Hosting.Auth.SigningKey.Load(key, createIfMissing: true);
-        var prefix = $"odin-outbox-bench-{Guid.NewGuid():N}";
         for (var i = 0; i < instances; i++)
         {
             var port = FreePort.Next();
@@ -108,7 +111,7 @@ internal sealed class OutboxRound : IAsyncDisposable
             start.Environment["Odin__Database__Provider"] = "Postgres";
             start.Environment["Odin__Database__ConnectionString"] = round.Connection;
             start.Environment["Odin__Redis__Configuration"] = redis;
-            start.Environment["Odin__Redis__ChannelPrefix"] = prefix;
+            start.Environment["Odin__Redis__ChannelPrefix"] = round._prefix;
             start.Environment["Odin__Auth__SigningKeyPath"] = key;
             start.Environment["Odin__Admin__ApiKey"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
             start.Environment["Odin__Keys__EncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
@@ -171,7 +174,7 @@ internal sealed class OutboxRound : IAsyncDisposable
         var statements = await connection.ExecuteScalarAsync<long>(
             $"{Own} SELECT COALESCE(SUM(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() AND s.query NOT LIKE '%outbox-bench%'");
         var transactions = await CommittedAsync() - transactionsBefore;
-        return new Load(took, statements, transactions, hostingCpu, postgresCpu, redisCpu);
+        return new Load(took, statements, transactions, hostingCpu, postgresCpu, redisCpu, await BusiestShareAsync(connection, tenants));
     }
 
     /// <summary>Writes <paramref name="total"/> notifications in waves of 20 000, each once the last is published; samples the table.</summary>
@@ -229,6 +232,15 @@ internal sealed class OutboxRound : IAsyncDisposable
             ServerProcess.Stop(instance);
         }
 
+        foreach (var server in _redis.GetServers())
+        {
+            await foreach (var key in server.KeysAsync(pattern: $"{_prefix}*", pageSize: 1000))
+            {
+                await _redis.GetDatabase().KeyDeleteAsync(key, StackExchange.Redis.CommandFlags.FireAndForget);
+            }
+        }
+
+        await _redis.GetDatabase().PingAsync(); // the deletes sent before it are done
         await _redis.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await using (var admin = new NpgsqlConnection(_serverConnection))
@@ -261,6 +273,19 @@ internal sealed class OutboxRound : IAsyncDisposable
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// The share of the identities (each has as many notifications) whose shard the busiest instance holds: the instances
+    /// finish together only when their shards hold as much, and the busiest one sets the time.
+    /// </summary>
+    private static async Task<double> BusiestShareAsync(NpgsqlConnection connection, List<(string Id, int Slot)> tenants)
+    {
+        var count = await connection.ExecuteScalarAsync<int>($"{Own} SELECT shards FROM outbox_settings WHERE id = 1");
+        var owners = (await connection.QueryAsync<(int Shard, string Owner)>($"{Own} SELECT shard AS Shard, owner AS Owner FROM outbox_leases"))
+            .ToDictionary(l => l.Shard, l => l.Owner);
+        var perOwner = tenants.GroupBy(t => owners.GetValueOrDefault(t.Slot * count / Odin.Hosting.Notifications.OutboxSlots.Count, "")).Select(g => g.Count());
+        return perOwner.Max() / (double)tenants.Count;
     }
 
     private async Task<int> HoldersAsync()

@@ -67,6 +67,17 @@ public sealed class OutboxUpgradeTests(PostgresServer postgres)
 
             Assert.Equal(1, await migrator.ApplyAsync());
 
+            // The version before, still running beside the upgraded one, fails closed: its write (a notification no
+            // dispatcher would publish) and its claim (rows published out of turn) both fail, and change nothing.
+            await using (var connection = await database.OpenAsync())
+            {
+                await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync(
+                    "INSERT INTO notifications (tenant_id, seq, id, type, at, slot) VALUES (@tenant, 4, @id, 'fileAdded', 0, 0)",
+                    new { tenant = tenant.ToString(), id = Guid.NewGuid().ToString() }));
+                await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.QueryAsync<long>(
+                    "SELECT seq FROM notifications WHERE published_at IS NULL ORDER BY tenant_id, seq LIMIT 500"));
+            }
+
             var outbox = new NotificationOutbox(database);
             Assert.Equal([2L, 3L], (await outbox.ReadPendingAsync(10)).Select(n => n.Seq));
             await using (var connection = await database.OpenAsync())
