@@ -21,6 +21,7 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
     private List<SerializedHubMessage>? _batch; // what the write loop took from _waiting for its next write (the loop's own)
     private bool _writing;
     private bool _closing;
+    private bool _overflowed;
     private TaskCompletionSource? _room;
     private TaskCompletionSource? _closed;
 
@@ -33,6 +34,20 @@ internal sealed class SendQueue(HubConnectionContext connection, SlowConsumers p
             {
                 return _closing;
             }
+        }
+    }
+
+    /// <summary>
+    /// True for the first of the overflows that end this connection, false for any after it or once it is closing:
+    /// two senders that overflow it at the same moment close it, count it and report it once.
+    /// </summary>
+    public bool FirstOverflow()
+    {
+        lock (_lock)
+        {
+            var first = !_closing && !_overflowed;
+            _overflowed = true;
+            return first;
         }
     }
 

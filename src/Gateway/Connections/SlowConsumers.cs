@@ -27,7 +27,7 @@ internal sealed partial class SlowConsumers(
     /// <summary>The connection's queue (or its resume buffer) is full: it is told to reconnect and closed.</summary>
     public void Overflowed(string connectionId, SendQueue queue)
     {
-        if (queue.IsClosing)
+        if (!queue.FirstOverflow())
         {
             return; // told already
         }

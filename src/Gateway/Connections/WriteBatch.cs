@@ -43,9 +43,15 @@ internal static class WriteBatch
             // As many as fit MaxBytes (at least one), copied into one pooled buffer.
             var length = 0;
             var end = start;
-            while (end < batch.Count && (end == start || length + batch[end].GetSerializedMessage(protocol).Length <= MaxBytes))
+            while (end < batch.Count)
             {
-                length += batch[end].GetSerializedMessage(protocol).Length;
+                var size = batch[end].GetSerializedMessage(protocol).Length; // a lookup under the message's lock: once here
+                if (end > start && length + size > MaxBytes)
+                {
+                    break;
+                }
+
+                length += size;
                 end++;
             }
 
