@@ -45,7 +45,7 @@ internal static class WriteBatch
             var end = start;
             while (end < batch.Count)
             {
-                var size = batch[end].GetSerializedMessage(protocol).Length; // a lookup under the message's lock: once here
+                var size = batch[end].GetSerializedMessage(protocol).Length; // a lookup under the message's lock: once while sizing
                 if (end > start && length + size > MaxBytes)
                 {
                     break;

@@ -27,7 +27,7 @@ internal sealed partial class NotificationDispatcher(
         {
             try
             {
-                while (await PublishBatchAsync(stoppingToken) > 0)
+                while ((await PublishBatchAsync(stoppingToken)).More)
                 {
                     // rows were pending: there may be more right away
                 }
@@ -43,7 +43,7 @@ internal sealed partial class NotificationDispatcher(
         }
     }
 
-    internal Task<int> PublishBatchAsync(CancellationToken cancellationToken) =>
+    internal Task<ClaimOutcome> PublishBatchAsync(CancellationToken cancellationToken) =>
         outbox.PublishPendingAsync(shards.Held, SendAsync, options.Value.BatchSize, cancellationToken);
 
     /// <summary>
@@ -68,25 +68,9 @@ internal sealed partial class NotificationDispatcher(
             spans?.ForEach(span => span?.Dispose());
         }
 
-        var stopped = new HashSet<Guid>();
-        var published = new List<OutboxNotification>(batch.Count);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (stopped.Contains(batch[i].TenantId))
-            {
-                continue;
-            }
-
-            if (failures[i] is null)
-            {
-                published.Add(batch[i]);
-            }
-            else
-            {
-                stopped.Add(batch[i].TenantId);
-            }
-        }
-
+        // Of each identity, what went before its first failure: the rest is published again after it, so its order holds.
+        var published = NotificationOutbox.Prefixes(batch, [.. batch.Where((_, i) => failures[i] is null)]);
+        var stopped = batch.Where((_, i) => failures[i] is not null).Select(n => n.TenantId).ToHashSet();
         metrics.Published(published.Count, Stopwatch.GetElapsedTime(started));
         if (stopped.Count > 0)
         {

@@ -20,7 +20,7 @@ public sealed class NotificationMetrics
         var meter = _meter = meters.Create(MeterName);
         _published = new ExportedCount(meter, "odin.notifications.published", "Notifications sent to the device hub (backplane)");
         _failures = new ExportedCount(meter, "odin.notifications.publish_failures", "Dispatch rounds that failed; their rows stay pending");
-        _pruned = new ExportedCount(meter, "odin.outbox.pruned", "Published notifications deleted from the outbox after the retention");
+        _pruned = new ExportedCount(meter, "odin.outbox.pruned", "Published notifications deleted from the log once written more than the retention ago");
         _batchSize = meter.CreateHistogram<int>("odin.outbox.publish.batch_size", unit: "{notification}", description: "Notifications per published batch",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 10, 50, 100, 250, 500, 1000, 5000] });
         _batchDuration = meter.CreateHistogram<double>("odin.outbox.publish.duration", unit: "s", description: "Time to hand one batch to the bus",

@@ -27,8 +27,9 @@ public sealed class NotificationOutbox(IDatabase database)
 
     /// <summary>The pending notifications: <c>outbox</c> (as <c>o</c>) joined to their rows in <c>notification_log</c>.</summary>
     private const string Pending =
-        "SELECT n.tenant_id AS TenantId, n.seq AS Seq, n.id AS Id, n.type AS Type, n.drive_id AS DriveId, n.file_id AS FileId, n.version_tag AS VersionTag, "
-        + "n.at AS At, n.data AS Data, n.trace_parent AS TraceParent FROM outbox o JOIN notification_log n ON n.tenant_id = o.tenant_id AND n.seq = o.seq";
+        "SELECT n.tenant_id AS TenantId, n.seq AS Seq, o.slot AS Slot, n.id AS Id, n.type AS Type, n.drive_id AS DriveId, n.file_id AS FileId, "
+        + "n.version_tag AS VersionTag, n.at AS At, n.data AS Data, n.trace_parent AS TraceParent "
+        + "FROM outbox o JOIN notification_log n ON n.tenant_id = o.tenant_id AND n.seq = o.seq";
 
     /// <summary>
     /// Where this instance's next read of each slot range starts (the key after which it goes on), for the ranges of
@@ -80,32 +81,34 @@ public sealed class NotificationOutbox(IDatabase database)
 
     /// <summary>
     /// Hands up to <paramref name="limit"/> pending rows of the shards in <paramref name="held"/> to
-    /// <paramref name="publish"/> and marks published the rows it answers with. Returns how many were published. On
+    /// <paramref name="publish"/> and marks published the rows it answers with (of each identity, those before the first
+    /// it did not answer with). Answers how many were published, and whether the caller should claim again at once. On
     /// PostgreSQL the claim is one transaction: the shard-count lock (shared) and each held shard's advisory lock (an
     /// instance whose lease just ran out may still be finishing a claim), the count checked against the one the
     /// shards were held under, the rows read by slot ranges (consecutive locked shards make one range; each read is an
-    /// ordered scan of the <c>outbox</c> key) until the batch is full, published, and their keys deleted from <c>outbox</c> with one statement. On SQLite (one node, one
-    /// dispatcher) rows are read, published and marked.
+    /// ordered scan of the <c>outbox</c> key) until the batch is full, published, and their keys deleted from
+    /// <c>outbox</c> with one statement. On SQLite (one node, one dispatcher) rows are read, published and marked.
+    /// One caller at a time: the dispatcher of this instance (where each read resumes is this object's state).
     /// </summary>
-    public async Task<int> PublishPendingAsync(
+    public async Task<ClaimOutcome> PublishPendingAsync(
         HeldShards held, Func<IReadOnlyList<OutboxNotification>, CancellationToken, Task<IReadOnlyList<OutboxNotification>>> publish, int limit,
         CancellationToken cancellationToken = default)
     {
         if (database.Provider != DatabaseProvider.Postgres)
         {
             var pending = await ReadPendingAsync(limit, cancellationToken);
-            var handed = pending.Count > 0 ? await publish(pending, cancellationToken) : [];
+            var handed = pending.Count > 0 ? Prefixes(pending, await publish(pending, cancellationToken)) : [];
             if (handed.Count > 0)
             {
                 await MarkPublishedAsync(handed, cancellationToken);
             }
 
-            return handed.Count;
+            return new ClaimOutcome(handed.Count, handed.Count > 0);
         }
 
         if (held.Shards.Count == 0)
         {
-            return 0;
+            return ClaimOutcome.None;
         }
 
         await using var write = await database.BeginWriteAsync(cancellationToken);
@@ -122,7 +125,7 @@ public sealed class NotificationOutbox(IDatabase database)
             new { ShardLockClass, ShardCountLock, count = held.Count }, transaction);
         if (!countHolds)
         {
-            return 0; // the shard count is changing, or changed: the shards are held anew first
+            return ClaimOutcome.None; // the shard count is changing, or changed: the shards are held anew first
         }
 
         int[] locked = [.. await connection.QueryAsync<int>(
@@ -163,10 +166,10 @@ public sealed class NotificationOutbox(IDatabase database)
         List<OutboxNotification> rows = [.. reads.SelectMany(r => r.Rows)];
         if (rows.Count == 0)
         {
-            return 0;
+            return ClaimOutcome.None;
         }
 
-        var sent = await publish(rows, cancellationToken);
+        var sent = Prefixes(rows, await publish(rows, cancellationToken));
         if (sent.Count > 0)
         {
             await MarkAsync(write, sent);
@@ -174,7 +177,37 @@ public sealed class NotificationOutbox(IDatabase database)
         }
 
         ResumeAfter(reads, sent);
-        return sent.Count;
+
+        // Claim again at once after publishing, and after a full read that handed nothing over (an identity that
+        // cannot be published fills it: what comes after it in the range waits for no poll), unless this claim already
+        // went round to a range's start, where the next would find the same again.
+        var more = sent.Count > 0 || (reads.Any(r => r.Rows.Count == r.Limit) && roundEnded.Count == 0);
+        return new ClaimOutcome(sent.Count, more);
+    }
+
+    /// <summary>
+    /// Of <paramref name="handed"/>, each identity's rows of <paramref name="batch"/> up to the first not handed over:
+    /// what may be marked published without a later seq going before an earlier one (a publisher that answered with a
+    /// gap would otherwise lose the row in it: gateways drop a seq older than one they delivered).
+    /// </summary>
+    internal static List<OutboxNotification> Prefixes(IReadOnlyList<OutboxNotification> batch, IReadOnlyList<OutboxNotification> handed)
+    {
+        var answered = handed.Select(n => (n.TenantId, n.Seq)).ToHashSet();
+        var stopped = new HashSet<Guid>();
+        var prefixes = new List<OutboxNotification>(handed.Count);
+        foreach (var row in batch)
+        {
+            if (!stopped.Contains(row.TenantId) && answered.Contains((row.TenantId, row.Seq)))
+            {
+                prefixes.Add(row);
+            }
+            else
+            {
+                stopped.Add(row.TenantId);
+            }
+        }
+
+        return prefixes;
     }
 
     /// <summary>
@@ -204,7 +237,7 @@ public sealed class NotificationOutbox(IDatabase database)
         {
             var last = rows[^1];
             var goOnWithin = rows[0].TenantId != last.TenantId && handed.Contains((last.TenantId, last.Seq));
-            _resumeAfter[range] = new OutboxKey(OutboxSlots.Of(last.TenantId), last.TenantId.ToString(), goOnWithin ? last.Seq : long.MaxValue);
+            _resumeAfter[range] = new OutboxKey(last.Slot, last.TenantId.ToString(), goOnWithin ? last.Seq : long.MaxValue);
         }
     }
 
@@ -269,9 +302,9 @@ public sealed class NotificationOutbox(IDatabase database)
     private static List<SeqRun> SeqRuns(IEnumerable<OutboxNotification> notifications)
     {
         var runs = new List<SeqRun>();
-        foreach (var identity in notifications.GroupBy(n => n.TenantId))
+        foreach (var identity in notifications.GroupBy(n => (n.TenantId, n.Slot)))
         {
-            var slot = OutboxSlots.Of(identity.Key);
+            var (tenantId, slot) = identity.Key;
             SeqRun? run = null;
             foreach (var seq in identity.Select(n => n.Seq).Distinct().Order())
             {
@@ -286,7 +319,7 @@ public sealed class NotificationOutbox(IDatabase database)
                     runs.Add(run);
                 }
 
-                run = new SeqRun(slot, identity.Key, seq, seq);
+                run = new SeqRun(slot, tenantId, seq, seq);
             }
 
             runs.Add(run!);
@@ -294,6 +327,12 @@ public sealed class NotificationOutbox(IDatabase database)
 
         return runs;
     }
+}
+
+/// <summary>What a claim did: how many notifications it published, and whether to claim again at once.</summary>
+public readonly record struct ClaimOutcome(int Published, bool More)
+{
+    public static ClaimOutcome None { get; } = new(0, false);
 }
 
 /// <summary>The shards an instance holds, numbered under <see cref="Count"/> shards.</summary>

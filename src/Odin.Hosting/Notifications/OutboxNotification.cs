@@ -9,6 +9,9 @@ public sealed class OutboxNotification
 
     public long Seq { get; init; }
 
+    /// <summary>Its identity's slot, as <c>outbox</c> holds it (<see cref="OutboxSlots.Of"/>; not read by <see cref="NotificationOutbox.AppendAsync"/>, which computes it).</summary>
+    public int Slot { get; init; }
+
     public Guid Id { get; init; }
 
     public string Type { get; init; } = "";

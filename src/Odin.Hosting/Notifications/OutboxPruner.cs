@@ -4,10 +4,11 @@ using Odin.Hosting.Cluster;
 namespace Odin.Hosting.Notifications;
 
 /// <summary>
-/// Leader only: every <see cref="NotificationOptions.PruneInterval"/>, deletes published notifications older than
-/// <see cref="NotificationOptions.Retention"/>, <see cref="NotificationOptions.PruneBatchSize"/> rows a statement until
-/// none is left, so the outbox stays as small as a retention's worth of writes plus what is pending. Devices read
-/// <c>/changes</c> (the files), never this table, so nothing a device needs goes with it.
+/// Leader only: every <see cref="NotificationOptions.PruneInterval"/>, deletes from <c>notification_log</c> the
+/// published notifications written more than <see cref="NotificationOptions.Retention"/> ago,
+/// <see cref="NotificationOptions.PruneBatchSize"/> rows a statement until none is left, so the log stays as small as a
+/// retention's worth of writes plus what is pending. Devices read <c>/changes</c> (the files), never this table, so
+/// nothing a device needs goes with it.
 /// </summary>
 internal sealed partial class OutboxPruner(
     NotificationOutbox outbox, NotificationMetrics metrics, ILeaderElection election, IOptions<NotificationOptions> options, TimeProvider time,

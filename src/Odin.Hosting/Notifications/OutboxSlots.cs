@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Odin.Hosting.Notifications;
 
 /// <summary>
@@ -12,8 +14,11 @@ public static class OutboxSlots
     /// <summary>Slots: the most shards there can be. A constant: it is written into every row.</summary>
     public const int Count = 4096;
 
-    /// <summary>The slot of an identity: the first 32 bits of its id (as <see cref="Guid.ToByteArray"/> gives them), mod <see cref="Count"/>.</summary>
-    public static int Of(Guid tenantId) => (int)(BitConverter.ToUInt32(tenantId.ToByteArray(), 0) % Count);
+    /// <summary>
+    /// The slot of an identity: the first 32 bits of its id (as <see cref="Guid.ToByteArray"/> gives them, little-endian),
+    /// mod <see cref="Count"/>: the last three hex digits of the id's first group, as migration 11 computes it in SQL.
+    /// </summary>
+    public static int Of(Guid tenantId) => (int)(BinaryPrimitives.ReadUInt32LittleEndian(tenantId.ToByteArray()) % Count);
 
     /// <summary>
     /// The shard of <paramref name="tenantId"/> when the outbox has <paramref name="shards"/> shards: its slot × shards /
