@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -6,12 +7,28 @@ using Odin.Hosting.Storage;
 namespace Odin.Hosting.Notifications;
 
 /// <summary>
-/// Reads the outbox's depth and lag every <see cref="Interval"/> (one query) for <c>/metrics</c> and for readiness:
-/// the whole outbox's unpublished rows and the oldest of them, and the oldest of the shards this instance publishes.
+/// Reads the outbox's depth and lag every <see cref="Interval"/> for <c>/metrics</c>, the dashboard and readiness: the
+/// whole outbox's unpublished rows and the oldest of them, and the oldest of the shards this instance publishes.
+/// Measuring walks every pending key (O(backlog) while the outbox lags), so on PostgreSQL one instance at a time
+/// measures for all, per shard, and stores it (<c>outbox_depth</c>); every instance reads what is stored and takes its
+/// own shards' lag from it. The outbox is then walked once an interval however many instances there are. A single node
+/// (SQLite) measures for itself.
 /// </summary>
 internal sealed partial class OutboxMonitor : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A stored measurement younger than this is used as it is. Less than <see cref="Interval"/>, so the first instance
+    /// to read after it measures again and the outbox is measured about once an interval, whatever the instances' phases.
+    /// </summary>
+    private static readonly TimeSpan Fresh = Interval * 0.8;
+
+    /// <summary>Second key of the advisory lock the measuring instance holds (first: <see cref="NotificationOutbox.ShardLockClass"/>).</summary>
+    private const int MeasureLock = -2;
+
+    /// <summary>The measurement: per shard under <c>@shards</c> (of those with pending rows), how many and the oldest.</summary>
+    private const string PerShardSql = $"SELECT {OutboxSlots.ShardOfSlotSql}, COUNT(*), MIN(o.at) FROM outbox o GROUP BY {OutboxSlots.ShardOfSlotSql}";
 
     private readonly IDatabase _database;
     private readonly OutboxShards _shards;
@@ -24,12 +41,19 @@ internal sealed partial class OutboxMonitor : BackgroundService
         metrics.Observe(this);
     }
 
-    /// <summary>What the outbox looked like at the last reading.</summary>
-    public sealed record Reading(long Depth, TimeSpan OldestAge, TimeSpan HeldOldestAge, IReadOnlyList<int> LaggingShards);
+    /// <summary>
+    /// What the outbox looked like at the last reading; <paramref name="MeasuredAt"/> and <paramref name="MeasuredBy"/>
+    /// say when and by which instance the figures were measured (on PostgreSQL, usually another instance).
+    /// </summary>
+    public sealed record Reading(
+        long Depth, TimeSpan OldestAge, TimeSpan HeldOldestAge, IReadOnlyList<int> LaggingShards, DateTimeOffset MeasuredAt, string MeasuredBy);
 
-    public Reading Latest { get; private set; } = new(0, TimeSpan.Zero, TimeSpan.Zero, []);
+    public Reading Latest { get; private set; } = new(0, TimeSpan.Zero, TimeSpan.Zero, [], DateTimeOffset.MinValue, "");
 
     public int HeldShards => _shards.Held.Shards.Count;
+
+    /// <summary>The whole outbox per shard under <see cref="Shards"/> shards (only the shards with pending rows).</summary>
+    private sealed record Measurement(int Shards, long At, string By, IReadOnlyList<(int Shard, long Pending, long OldestAt)> PerShard);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,9 +64,9 @@ internal sealed partial class OutboxMonitor : BackgroundService
             {
                 try
                 {
-                    Latest = await ReadAsync(stoppingToken);
+                    await RefreshAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
+                catch (Exception ex) when (ex is DbException or TimeoutException)
                 {
                     LogReadFailed(_logger, ex.Message);
                 }
@@ -55,23 +79,80 @@ internal sealed partial class OutboxMonitor : BackgroundService
         }
     }
 
-    private async Task<Reading> ReadAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the outbox (measuring it, if it is this instance's turn) into <see cref="Latest"/>.</summary>
+    internal async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var held = _shards.Held;
-        var count = Math.Max(held.Count, 1);
-        await using var connection = await _database.OpenAsync(cancellationToken);
-        // Per shard of the pending rows: how many, and since when. The pending rows are few unless the outbox lags.
-        var pending = (await connection.QueryAsync<(int Shard, long Rows, long Oldest)>(
-            $"SELECT {OutboxSlots.ShardOfSlotSql} AS Shard, COUNT(*) AS Rows, MIN(o.at) AS Oldest FROM outbox o GROUP BY {OutboxSlots.ShardOfSlotSql}",
-            new { shards = count })).ToList();
+        var measurement = _database.Provider == DatabaseProvider.Postgres
+            ? await ReadSharedAsync(held, cancellationToken)
+            : await MeasureOwnAsync(held, cancellationToken);
+        Latest = Summarize(measurement, held, _time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// PostgreSQL: measures and stores if the stored measurement is not fresh and no other instance is measuring (a
+    /// try-lock: the others read the measurement before), then reads what is stored. One transaction.
+    /// </summary>
+    private async Task<Measurement> ReadSharedAsync(HeldShards held, CancellationToken cancellationToken)
+    {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        TimeSpan Age(long at) => TimeSpan.FromMilliseconds(Math.Max(0, now - at));
-        var mine = pending.Where(p => held.Shards.Contains(p.Shard)).ToList();
+        await using var write = await _database.BeginWriteAsync(cancellationToken);
+        var (connection, transaction) = (write.Connection, write.Transaction);
+        var measures = await connection.ExecuteScalarAsync<bool>(
+            "SELECT pg_try_advisory_xact_lock(@ShardLockClass, @MeasureLock) AND COALESCE((SELECT read_at FROM outbox_depth_read WHERE id = 1) <= @staleAt, TRUE)",
+            new { NotificationOutbox.ShardLockClass, MeasureLock, staleAt = now - (long)Fresh.TotalMilliseconds }, transaction);
+        if (measures)
+        {
+            // Under the count the dispatchers publish under (before the first lease renewal there is none yet).
+            var shards = await connection.ExecuteScalarAsync<int?>("SELECT shards FROM outbox_settings WHERE id = 1", transaction: transaction)
+                ?? Math.Max(held.Count, 1);
+            await connection.ExecuteAsync(
+                $"""
+                DELETE FROM outbox_depth;
+                INSERT INTO outbox_depth (shard, pending, oldest_at) {PerShardSql};
+                INSERT INTO outbox_depth_read (id, shards, read_at, read_by) VALUES (1, @shards, @now, @me)
+                ON CONFLICT (id) DO UPDATE SET shards = excluded.shards, read_at = excluded.read_at, read_by = excluded.read_by;
+                """,
+                new { shards, now, me = _shards.Instance }, transaction);
+        }
+
+        var read = await connection.QuerySingleOrDefaultAsync<(int Shards, long At, string By)?>(
+            "SELECT shards AS Shards, read_at AS At, read_by AS By FROM outbox_depth_read WHERE id = 1", transaction: transaction);
+        var perShard = await connection.QueryAsync<(int Shard, long Pending, long OldestAt)>(
+            "SELECT shard, pending, oldest_at FROM outbox_depth", transaction: transaction);
+        await write.CommitAsync(cancellationToken);
+        return read is { } r
+            ? new Measurement(r.Shards, r.At, r.By, [.. perShard])
+            : new Measurement(Math.Max(held.Count, 1), now, "", []);
+    }
+
+    /// <summary>A single node: the whole outbox per shard, measured here.</summary>
+    private async Task<Measurement> MeasureOwnAsync(HeldShards held, CancellationToken cancellationToken)
+    {
+        var shards = Math.Max(held.Count, 1);
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        var perShard = await connection.QueryAsync<(int Shard, long Pending, long OldestAt)>(PerShardSql, new { shards });
+        return new Measurement(shards, _time.GetUtcNow().ToUnixTimeMilliseconds(), _shards.Instance, [.. perShard]);
+    }
+
+    /// <summary>
+    /// The whole outbox's figures, and this instance's shards' from the same measurement (none if it was measured under
+    /// another shard count: a switch under way; the next measurement has them). Ages count to now: a measurement a few
+    /// seconds old errs towards more lag, never less.
+    /// </summary>
+    private static Reading Summarize(Measurement measurement, HeldShards held, DateTimeOffset now)
+    {
+        var nowMs = now.ToUnixTimeMilliseconds();
+        TimeSpan Age(long at) => TimeSpan.FromMilliseconds(Math.Max(0, nowMs - at));
+        var all = measurement.PerShard;
+        var mine = measurement.Shards == held.Count ? all.Where(p => held.Shards.Contains(p.Shard)).ToList() : [];
         return new Reading(
-            pending.Sum(p => p.Rows),
-            pending.Count > 0 ? Age(pending.Min(p => p.Oldest)) : TimeSpan.Zero,
-            mine.Count > 0 ? Age(mine.Min(p => p.Oldest)) : TimeSpan.Zero,
-            [.. mine.Where(p => Age(p.Oldest) > TimeSpan.Zero).OrderByDescending(p => now - p.Oldest).Select(p => p.Shard)]);
+            all.Sum(p => p.Pending),
+            all.Count > 0 ? Age(all.Min(p => p.OldestAt)) : TimeSpan.Zero,
+            mine.Count > 0 ? Age(mine.Min(p => p.OldestAt)) : TimeSpan.Zero,
+            [.. mine.Where(p => Age(p.OldestAt) > TimeSpan.Zero).OrderBy(p => p.OldestAt).Select(p => p.Shard)],
+            DateTimeOffset.FromUnixTimeMilliseconds(measurement.At),
+            measurement.By);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox's depth could not be read ({Reason})")]

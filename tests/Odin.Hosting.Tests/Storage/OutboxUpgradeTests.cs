@@ -65,7 +65,7 @@ public sealed class OutboxUpgradeTests(PostgresServer postgres)
                     });
             }
 
-            Assert.Equal(1, await migrator.ApplyAsync());
+            Assert.Equal(1, await migrator.ApplyAsync(11, CancellationToken.None));
 
             // The version before, still running beside the upgraded one, fails closed: its write (a notification no
             // dispatcher would publish) and its claim (rows published out of turn) both fail, and change nothing.
