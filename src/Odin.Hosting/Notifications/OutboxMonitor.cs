@@ -90,18 +90,22 @@ internal sealed partial class OutboxMonitor : BackgroundService
     }
 
     /// <summary>
-    /// PostgreSQL: measures and stores if the stored measurement is not fresh and no other instance is measuring (a
-    /// try-lock: the others read the measurement before), then reads what is stored. One transaction.
+    /// PostgreSQL: reads what is stored; when no other instance is measuring (a try-lock) and what is stored is not fresh,
+    /// measures and stores first. One transaction.
     /// </summary>
     private async Task<Measurement> ReadSharedAsync(HeldShards held, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var write = await _database.BeginWriteAsync(cancellationToken);
         var (connection, transaction) = (write.Connection, write.Transaction);
-        var measures = await connection.ExecuteScalarAsync<bool>(
-            "SELECT pg_try_advisory_xact_lock(@ShardLockClass, @MeasureLock) AND COALESCE((SELECT read_at FROM outbox_depth_read WHERE id = 1) <= @staleAt, TRUE)",
-            new { NotificationOutbox.ShardLockClass, MeasureLock, staleAt = now - (long)Fresh.TotalMilliseconds }, transaction);
-        if (measures)
+        var mayMeasure = await connection.ExecuteScalarAsync<bool>(
+            "SELECT pg_try_advisory_xact_lock(@ShardLockClass, @MeasureLock)", new { NotificationOutbox.ShardLockClass, MeasureLock }, transaction);
+        // Read after the lock is taken (a statement of its own sees what the last measurer committed), and the header
+        // with its rows in one statement, so both are of one measurement.
+        var stored = await ReadStoredAsync(connection, transaction);
+        // Stale by this instance's clock; one stamped ahead of it counts as stale too, so an instance whose clock runs
+        // ahead cannot keep a measurement it no longer takes alive for the others.
+        if (mayMeasure && (stored is null || Math.Abs(now - stored.At) >= Fresh.TotalMilliseconds))
         {
             // Under the count the dispatchers publish under (before the first lease renewal there is none yet).
             var shards = await connection.ExecuteScalarAsync<int?>("SELECT shards FROM outbox_settings WHERE id = 1", transaction: transaction)
@@ -114,16 +118,24 @@ internal sealed partial class OutboxMonitor : BackgroundService
                 ON CONFLICT (id) DO UPDATE SET shards = excluded.shards, read_at = excluded.read_at, read_by = excluded.read_by;
                 """,
                 new { shards, now, me = _shards.Instance }, transaction);
+            stored = await ReadStoredAsync(connection, transaction);
         }
 
-        var read = await connection.QuerySingleOrDefaultAsync<(int Shards, long At, string By)?>(
-            "SELECT shards AS Shards, read_at AS At, read_by AS By FROM outbox_depth_read WHERE id = 1", transaction: transaction);
-        var perShard = await connection.QueryAsync<(int Shard, long Pending, long OldestAt)>(
-            "SELECT shard, pending, oldest_at FROM outbox_depth", transaction: transaction);
         await write.CommitAsync(cancellationToken);
-        return read is { } r
-            ? new Measurement(r.Shards, r.At, r.By, [.. perShard])
-            : new Measurement(Math.Max(held.Count, 1), now, "", []);
+        return stored ?? new Measurement(Math.Max(held.Count, 1), now, "", []);
+    }
+
+    /// <summary>The stored measurement (null before the first), its header and rows read in one statement.</summary>
+    private static async Task<Measurement?> ReadStoredAsync(DbConnection connection, DbTransaction transaction)
+    {
+        var rows = (await connection.QueryAsync<(int Shards, long At, string By, int? Shard, long? Pending, long? OldestAt)>(
+            """
+            SELECT r.shards, r.read_at, r.read_by, d.shard, d.pending, d.oldest_at
+            FROM outbox_depth_read r LEFT JOIN outbox_depth d ON TRUE WHERE r.id = 1
+            """, transaction: transaction)).ToList();
+        return rows.Count == 0
+            ? null
+            : new Measurement(rows[0].Shards, rows[0].At, rows[0].By, [.. rows.Where(r => r.Shard is not null).Select(r => (r.Shard!.Value, r.Pending!.Value, r.OldestAt!.Value))]);
     }
 
     /// <summary>A single node: the whole outbox per shard, measured here.</summary>
@@ -137,8 +149,9 @@ internal sealed partial class OutboxMonitor : BackgroundService
 
     /// <summary>
     /// The whole outbox's figures, and this instance's shards' from the same measurement (none if it was measured under
-    /// another shard count: a switch under way; the next measurement has them). Ages count to now: a measurement a few
-    /// seconds old errs towards more lag, never less.
+    /// another shard count: a switch under way; the next measurement has them). Ages count to now from when the oldest
+    /// was written, so a measurement a few seconds old is off by its age at most: a row published since still counts,
+    /// one written since into a shard that had none does not yet.
     /// </summary>
     private static Reading Summarize(Measurement measurement, HeldShards held, DateTimeOffset now)
     {

@@ -118,6 +118,7 @@ public sealed class PostgresOutboxMonitorTests(PostgresServer server) : OutboxMo
         Assert.Equal(TimeSpan.FromSeconds(100), monitorA.Latest.HeldOldestAge);
         Assert.Equal([OutboxSlots.ShardOf(ofA, 16)], monitorA.Latest.LaggingShards);
         Assert.Equal(TimeSpan.FromSeconds(10), monitorB.Latest.HeldOldestAge);
+        Assert.NotEmpty(monitorB.Latest.LaggingShards);
         Assert.All(monitorB.Latest.LaggingShards, shard => Assert.Contains(shard, b.Held.Shards));
 
         // a's notification is published. Within the interval b still reads the stored measurement (its ages counted to
@@ -138,5 +139,23 @@ public sealed class PostgresOutboxMonitorTests(PostgresServer server) : OutboxMo
 
         Assert.Equal((TimeSpan.Zero, 0), (monitorA.Latest.HeldOldestAge, monitorA.Latest.LaggingShards.Count));
         Assert.Equal(TimeSpan.FromSeconds(16), monitorB.Latest.HeldOldestAge);
+    }
+
+    [Fact]
+    public async Task A_measurement_stamped_ahead_of_the_readers_clock_is_measured_again_not_kept()
+    {
+        var (a, b) = (Shards(), Shards());
+        foreach (var instance in new[] { a, b, a, b })
+        {
+            await instance.RenewAsync(CancellationToken.None);
+        }
+
+        await PendingAsync(_ => true, Start - TimeSpan.FromSeconds(100));
+        // a's clock runs 10 s ahead of b's: to b, a's measurement would stay fresh for 14 s; it measures itself instead.
+        var (monitorA, monitorB) = (Monitor(a, new FakeTimeProvider(Start)), Monitor(b, new FakeTimeProvider(Start - TimeSpan.FromSeconds(10))));
+        await monitorA.RefreshAsync(CancellationToken.None);
+        await monitorB.RefreshAsync(CancellationToken.None);
+        Assert.Equal(a.Instance, monitorA.Latest.MeasuredBy);
+        Assert.Equal((b.Instance, Start - TimeSpan.FromSeconds(10)), (monitorB.Latest.MeasuredBy, monitorB.Latest.MeasuredAt));
     }
 }
