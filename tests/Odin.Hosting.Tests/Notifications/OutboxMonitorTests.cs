@@ -93,11 +93,7 @@ public sealed class PostgresOutboxMonitorTests(PostgresServer server) : OutboxMo
     [Fact]
     public async Task One_instance_measures_the_whole_outbox_for_all_once_an_interval_and_each_takes_its_own_shards_lag_from_it()
     {
-        var (a, b) = (Shards(), Shards());
-        foreach (var instance in new[] { a, b, a, b })
-        {
-            await instance.RenewAsync(CancellationToken.None);
-        }
+        var (a, b) = await TwoInstancesAsync();
 
         Assert.Equal([8, 8], new[] { a, b }.Select(i => i.Held.Shards.Count));
         var ofA = await PendingAsync(a.Held.Shards.Contains, Start - TimeSpan.FromSeconds(100));
@@ -144,11 +140,7 @@ public sealed class PostgresOutboxMonitorTests(PostgresServer server) : OutboxMo
     [Fact]
     public async Task A_measurement_stamped_ahead_of_the_readers_clock_is_measured_again_not_kept()
     {
-        var (a, b) = (Shards(), Shards());
-        foreach (var instance in new[] { a, b, a, b })
-        {
-            await instance.RenewAsync(CancellationToken.None);
-        }
+        var (a, b) = await TwoInstancesAsync();
 
         await PendingAsync(_ => true, Start - TimeSpan.FromSeconds(100));
         // a's clock runs 10 s ahead of b's: to b, a's measurement would stay fresh for 14 s; it measures itself instead.
@@ -157,5 +149,17 @@ public sealed class PostgresOutboxMonitorTests(PostgresServer server) : OutboxMo
         await monitorB.RefreshAsync(CancellationToken.None);
         Assert.Equal(a.Instance, monitorA.Latest.MeasuredBy);
         Assert.Equal((b.Instance, Start - TimeSpan.FromSeconds(10)), (monitorB.Latest.MeasuredBy, monitorB.Latest.MeasuredAt));
+    }
+
+    /// <summary>Two instances holding 8 of the 16 shards each.</summary>
+    private async Task<(OutboxShards A, OutboxShards B)> TwoInstancesAsync()
+    {
+        var (a, b) = (Shards(), Shards());
+        foreach (var instance in new[] { a, b, a, b })
+        {
+            await instance.RenewAsync(CancellationToken.None);
+        }
+
+        return (a, b);
     }
 }
