@@ -43,9 +43,9 @@ public static class CompareCommand
         var historyBoth = args.Optional("history", "on") == "both";
         // Settings for every server (--server-env, e.g. a runtime setting priced on all alike) and for the Odin gateway
         // only (--gateway-env, e.g. DOTNET_gcServer=0 against the same baselines; it wins over --server-env).
-        var serverEnvironment = Environment(args, "server-env");
+        var serverEnvironment = args.Environment("server-env");
         var gatewayEnvironment = new Dictionary<string, string>(serverEnvironment);
-        foreach (var (name, value) in Environment(args, "gateway-env"))
+        foreach (var (name, value) in args.Environment("gateway-env"))
         {
             gatewayEnvironment[name] = value;
         }
@@ -83,8 +83,4 @@ public static class CompareCommand
         Console.WriteLine($"written: {output}");
         return results.All(r => r.Lost == 0 && r.Duplicated == 0 && r.OutOfOrder == 0) ? 0 : 1;
     }
-
-    private static Dictionary<string, string> Environment(Arguments args, string option) =>
-        args.All(option).Select(pair => pair.Split('=', 2)).ToDictionary(
-            pair => pair[0], pair => pair.Length == 2 ? pair[1] : throw new ArgumentException($"--{option} {pair[0]}: expected NAME=VALUE."));
 }

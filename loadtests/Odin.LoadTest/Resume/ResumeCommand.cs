@@ -16,7 +16,7 @@ namespace Odin.LoadTest.Resume;
 /// </summary>
 public static class ResumeCommand
 {
-    public const string Usage = "resume [--devices 5000] [--rate 2] [--jitter-ms 0] [--protocol json|msgpack]";
+    public const string Usage = "resume [--devices 5000] [--rate 2] [--jitter-ms 0] [--protocol json|msgpack] [--gateway-env NAME=VALUE]...";
 
     public static async Task<int> RunAsync(Arguments args, CancellationToken cancellationToken)
     {
@@ -33,7 +33,8 @@ public static class ResumeCommand
         await using var redis = await RedisServer.StartNewAsync();
         // The publisher shares two cores with thousands of reconnecting devices: its answers can wait longer than 5 s.
         using var multiplexer = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},asyncTimeout=60000");
-        await using var first = new OdinGatewayTarget(multiplexer);
+        // Both gateways get --gateway-env (a setting priced side by side; the driver keeps its own environment).
+        await using var first = new OdinGatewayTarget(multiplexer) { Environment = args.Environment("gateway-env") };
         first.Prepare(count);
         await using var second = first.Twin();
         await Task.WhenAll(first.StartAsync(redis.ConnectionString), second.StartAsync(redis.ConnectionString));
