@@ -11,8 +11,9 @@ namespace Odin.Hosting.Notifications;
 /// whole outbox's unpublished rows and the oldest of them, and the oldest of the shards this instance publishes.
 /// Measuring walks every pending key (O(backlog) while the outbox lags), so on PostgreSQL one instance at a time
 /// measures for all, per shard, and stores it (<c>outbox_depth</c>); every instance reads what is stored and takes its
-/// own shards' lag from it. The outbox is then walked once an interval however many instances there are. A single node
-/// (SQLite) measures for itself.
+/// own shards' lag from it. The outbox is then walked once an interval however many instances there are; the instance
+/// that measured also vacuums it once its deleted keys pile up (<see cref="OutboxVacuum"/>). A single node (SQLite)
+/// measures for itself.
 /// </summary>
 internal sealed partial class OutboxMonitor : BackgroundService
 {
@@ -105,7 +106,8 @@ internal sealed partial class OutboxMonitor : BackgroundService
         var stored = await ReadStoredAsync(connection, transaction);
         // Stale by this instance's clock; one stamped ahead of it counts as stale too, so an instance whose clock runs
         // ahead cannot keep a measurement it no longer takes alive for the others.
-        if (mayMeasure && (stored is null || Math.Abs(now - stored.At) >= Fresh.TotalMilliseconds))
+        var measures = mayMeasure && (stored is null || Math.Abs(now - stored.At) >= Fresh.TotalMilliseconds);
+        if (measures)
         {
             // Under the count the dispatchers publish under (before the first lease renewal there is none yet).
             var shards = await connection.ExecuteScalarAsync<int?>("SELECT shards FROM outbox_settings WHERE id = 1", transaction: transaction)
@@ -122,6 +124,11 @@ internal sealed partial class OutboxMonitor : BackgroundService
         }
 
         await write.CommitAsync(cancellationToken);
+        if (measures)
+        {
+            await OutboxVacuum.IfDeadKeysAsync(_database, _logger, cancellationToken);
+        }
+
         return stored ?? new Measurement(Math.Max(held.Count, 1), now, "", []);
     }
 

@@ -151,6 +151,47 @@ public sealed class PostgresOutboxMonitorTests(PostgresServer server) : OutboxMo
         Assert.Equal((b.Instance, Start - TimeSpan.FromSeconds(10)), (monitorB.Latest.MeasuredBy, monitorB.Latest.MeasuredAt));
     }
 
+    [Fact]
+    public async Task The_measuring_instance_vacuums_the_outbox_once_its_deleted_keys_pile_up()
+    {
+        var (a, _) = await TwoInstancesAsync();
+        var time = new FakeTimeProvider(Start);
+        var monitor = Monitor(a, time);
+        var tenant = await PendingAsync(_ => true, Start);
+        await monitor.RefreshAsync(CancellationToken.None);
+        Assert.Equal(0, await VacuumsAsync()); // a few dead keys: nothing to do
+
+        // A drained backlog: many more keys of the identity, all published (deleted); the statistics flushed at once.
+        await using (var connection = await Database.OpenAsync())
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO outbox (slot, tenant_id, seq, at) SELECT @slot, @tenant, s, 0 FROM generate_series(2, @last) AS s",
+                new { slot = OutboxSlots.Of(tenant), tenant, last = OutboxVacuum.DeadKeys + 1 });
+            await connection.ExecuteAsync("DELETE FROM outbox WHERE tenant_id = @tenant", new { tenant });
+            await connection.ExecuteAsync("SELECT pg_stat_force_next_flush()");
+        }
+
+        await Eventually.TrueAsync(async () => await DeadKeysAsync() >= OutboxVacuum.DeadKeys, "the statistics to count the dead keys");
+        time.Advance(OutboxMonitor.Interval);
+        await monitor.RefreshAsync(CancellationToken.None); // the stored measurement is stale: a measures, then vacuums
+        // (Autovacuum may have been at the table at that moment: then it is the one that counts.)
+        await Eventually.TrueAsync(async () => await VacuumsAsync() >= 1, "a vacuum of the outbox");
+        Assert.True(await DeadKeysAsync() < OutboxVacuum.DeadKeys);
+    }
+
+    private async Task<long> DeadKeysAsync()
+    {
+        await using var connection = await Database.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = to_regclass('outbox')");
+    }
+
+    private async Task<long> VacuumsAsync()
+    {
+        await using var connection = await Database.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT vacuum_count + autovacuum_count FROM pg_stat_user_tables WHERE relid = to_regclass('outbox')");
+    }
+
     /// <summary>Two instances holding 8 of the 16 shards each.</summary>
     private async Task<(OutboxShards A, OutboxShards B)> TwoInstancesAsync()
     {
