@@ -76,6 +76,10 @@ public sealed class RedisBrokerTests : BrokerContract
         await using var gateway = await ConnectionMultiplexer.ConnectAsync(options);
         var bus = new RedisNotificationBus(gateway, _names, HistoryOn(gateway));
         var (held, failed) = (Guid.NewGuid(), Guid.NewGuid());
+        // ConnectAsync returns once the command connection is up; the subscription connection may still be connecting,
+        // and with FailFast a subscription before it is would fail (seen in CI).
+        await Eventually.TrueAsync(() => gateway.GetSubscriber().IsConnected(RedisChannel.Sharded(_names.IdentityChannel(held))),
+            "the subscription connection to be up");
         await using var holding = await bus.SubscribeAsync(held, _ => Task.CompletedTask);
 
         _redis.Kill();
