@@ -145,22 +145,26 @@ public sealed class NotificationOutbox(IDatabase database)
         _lastStart = ranges.Count > 0 ? ranges[start].First : -1;
         var reads = new List<RangeRead>();
         var roundEnded = new List<(int First, int End)>();
-        for (var i = 0; i < ranges.Count && reads.Sum(r => r.Rows.Count) < limit; i++)
+        var taken = 0; // rows the reads so far returned
+        for (var i = 0; i < ranges.Count && taken < limit; i++)
         {
             var range = ranges[(start + i) % ranges.Count];
             var resumed = _resumeAfter.ContainsKey(range);
-            var read = await ReadRangeAsync(connection, transaction, range, limit - reads.Sum(r => r.Rows.Count));
+            var read = await ReadRangeAsync(connection, transaction, range, limit - taken);
             if (resumed && read.Rows.Count == 0)
             {
                 roundEnded.Add(range);
             }
 
             reads.Add(read);
+            taken += read.Rows.Count;
         }
 
-        foreach (var range in roundEnded.TakeWhile(_ => reads.Sum(r => r.Rows.Count) < limit))
+        foreach (var range in roundEnded.TakeWhile(_ => taken < limit))
         {
-            reads.Add(await ReadRangeAsync(connection, transaction, range, limit - reads.Sum(r => r.Rows.Count)));
+            var read = await ReadRangeAsync(connection, transaction, range, limit - taken);
+            reads.Add(read);
+            taken += read.Rows.Count;
         }
 
         List<OutboxNotification> rows = [.. reads.SelectMany(r => r.Rows)];
