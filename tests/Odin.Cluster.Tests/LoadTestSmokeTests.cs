@@ -17,7 +17,7 @@ public sealed class LoadTestSmokeTests
         try
         {
             var exit = await CompareCommand.RunAsync(
-                new Arguments(["--devices", "20", "--burst", "5", "--rate", "200", "--seconds", "1", "--out", output]), CancellationToken.None);
+                new Arguments(["--devices", "20", "--burst", "5", "--rate", "200", "--seconds", "1", "--idle-seconds", "1", "--out", output]), CancellationToken.None);
 
             Assert.Equal(0, exit); // non-zero means lost, duplicated or out-of-order deliveries
             using var report = JsonDocument.Parse(await File.ReadAllTextAsync(output));

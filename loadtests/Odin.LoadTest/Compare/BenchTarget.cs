@@ -7,6 +7,7 @@ namespace Odin.LoadTest.Compare;
 /// <summary>One server under test: started as its own process, connected to by devices, published to through Redis.</summary>
 internal abstract class BenchTarget : IAsyncDisposable
 {
+    private readonly ProcessGc _gc = new();
     private Process? _process;
 
     public abstract string Name { get; }
@@ -14,6 +15,9 @@ internal abstract class BenchTarget : IAsyncDisposable
     public int Port { get; } = FreePort.Next();
 
     public int ProcessId => _process?.Id ?? 0;
+
+    /// <summary>What the server has allocated and collected so far.</summary>
+    public GcCounts Gc => _gc.Read();
 
     protected string BaseUrl => $"http://127.0.0.1:{Port}";
 
@@ -25,6 +29,7 @@ internal abstract class BenchTarget : IAsyncDisposable
     {
         var start = new ProcessStartInfo("dotnet");
         Configure(start, redis);
+        _gc.Attach(start);
         foreach (var (name, value) in Environment)
         {
             start.Environment[name] = value;
@@ -65,6 +70,7 @@ internal abstract class BenchTarget : IAsyncDisposable
     public virtual ValueTask DisposeAsync()
     {
         ServerProcess.Stop(_process);
+        _gc.Dispose();
         return ValueTask.CompletedTask;
     }
 }

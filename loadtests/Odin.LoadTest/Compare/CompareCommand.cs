@@ -15,7 +15,7 @@ namespace Odin.LoadTest.Compare;
 public static class CompareCommand
 {
     public const string Usage =
-        "compare [--devices 1000] [--identities 1] [--waves 2] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--history on|both] [--server-env NAME=VALUE]... [--gateway-env NAME=VALUE]... [--out compare.json]";
+        "compare [--devices 1000] [--identities 1] [--waves 2] [--burst 20] [--rate 20000] [--seconds 10] [--protocol json|msgpack] [--rounds 1] [--idle-seconds 10] [--history on|both] [--server-env NAME=VALUE]... [--gateway-env NAME=VALUE]... [--out compare.json]";
 
     // NaN stands for "not measured" (no gateway PIDs given, no latency recorded).
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -30,7 +30,8 @@ public static class CompareCommand
             MessagePack: args.Optional("protocol", "json") == "msgpack",
             ConnectConcurrency: 64,
             Identities: int.Parse(args.Optional("identities", "1"), CultureInfo.InvariantCulture),
-            Waves: Math.Max(2, int.Parse(args.Optional("waves", "2"), CultureInfo.InvariantCulture)));
+            Waves: Math.Max(2, int.Parse(args.Optional("waves", "2"), CultureInfo.InvariantCulture)),
+            IdleSeconds: int.Parse(args.Optional("idle-seconds", "10"), CultureInfo.InvariantCulture));
         if (options.Identities < 1 || options.Devices % options.Identities != 0)
         {
             Console.Error.WriteLine($"--identities must be at least 1 and divide --devices ({options.Devices}) evenly: every identity holds as many devices.");

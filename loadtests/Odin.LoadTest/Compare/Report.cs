@@ -15,8 +15,13 @@ internal static class Report
             ("devices connected", r => r.Connected, "F0"),
             ("server CPU per connect, ms (first wave)", r => r.CpuPerConnectMs, "F2"),
             ($"server CPU per connect, ms (wave {options.Waves}, warm server)", r => r.WarmCpuPerConnectMs, "F2"),
+            ("server CPU per disconnect, ms (first wave leaving)", r => r.CpuPerDisconnectMs, "F2"),
             ("server CPU per delivery, µs (paced phase)", r => r.CpuPerDeliveryUs, "F1"),
             ("server CPU per delivery, µs (burst phase)", r => r.BurstCpuPerDeliveryUs, "F1"),
+            ("server CPU while idle, ms a second", r => r.IdleCpuMsPerSecond, "F1"),
+            ($"server allocations per connect, KiB (wave {options.Waves})", r => r.WarmAllocatedKiBPerConnect, "F1"),
+            ("server allocations per delivery, bytes (paced phase)", r => r.AllocatedBytesPerDelivery, "F1"),
+            ("server garbage collections in the paced phase", r => r.PacedCollections, "F0"),
             ("connects per second (wall clock: shown, not a target)", r => r.ConnectsPerSecond, "F0"),
             ("connects per second, again (wall clock)", r => r.WarmConnectsPerSecond, "F0"),
             ("idle KiB per connection", r => r.IdleKiBPerConnection, "F1"),
@@ -47,13 +52,13 @@ internal static class Report
     public static string Rounds(IReadOnlyList<TargetResult> results, int targetsPerRound)
     {
         var text = new StringBuilder();
-        text.AppendLine("| round | target | CPU per connect, ms (first / warm) | CPU per delivery, µs | idle KiB per connection | p99 ms |");
-        text.AppendLine("|---:|---|---:|---:|---:|---:|");
+        text.AppendLine("| round | target | CPU per connect, ms (first / warm) | CPU per delivery, µs | idle CPU, ms/s | idle KiB per connection | p99 ms |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|");
         for (var i = 0; i < results.Count; i++)
         {
             var r = results[i];
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {(i / targetsPerRound) + 1} | {r.Target} | {r.CpuPerConnectMs:F2} / {r.WarmCpuPerConnectMs:F2} | {r.CpuPerDeliveryUs:F1} | {r.IdleKiBPerConnection:F1} | {r.P99Ms:F1} |");
+                $"| {(i / targetsPerRound) + 1} | {r.Target} | {r.CpuPerConnectMs:F2} / {r.WarmCpuPerConnectMs:F2} | {r.CpuPerDeliveryUs:F1} | {r.IdleCpuMsPerSecond:F1} | {r.IdleKiBPerConnection:F1} | {r.P99Ms:F1} |");
         }
 
         return text.ToString();

@@ -12,7 +12,10 @@ namespace Odin.LoadTest.Compare;
 /// Connect waves in all: the first, before the deliveries, and Waves - 1 more after them (every device dropped and
 /// connected again each time); the last is reported as the warm server's.
 /// </param>
-internal sealed record ScenarioOptions(int Devices, int BurstMessages, int PacedDeliveriesPerSecond, int PacedSeconds, bool MessagePack, int ConnectConcurrency, int Identities = 1, int Waves = 2)
+/// <param name="IdleSeconds">
+/// How long the idle CPU is measured; the default, 10, is one period of the gateway's presence refresh.
+/// </param>
+internal sealed record ScenarioOptions(int Devices, int BurstMessages, int PacedDeliveriesPerSecond, int PacedSeconds, bool MessagePack, int ConnectConcurrency, int Identities = 1, int Waves = 2, int IdleSeconds = 10)
 {
     /// <summary>The devices each notification reaches.</summary>
     public int DevicesPerIdentity => Devices / Identities;
@@ -23,13 +26,25 @@ internal sealed record ScenarioOptions(int Devices, int BurstMessages, int Paced
 /// <param name="WarmCpuPerConnectMs">The same, second wave (a server that has run for a while).</param>
 /// <param name="CpuPerDeliveryUs">The server process's own CPU per delivery in the paced phase.</param>
 /// <param name="BurstCpuPerDeliveryUs">The same in the burst phase (every device gets the burst at once).</param>
+/// <param name="WarmAllocatedKiBPerConnect">What the server allocated per connect in the last wave (the probe's count, exact).</param>
+/// <param name="AllocatedBytesPerDelivery">What the server allocated per delivery in the paced phase.</param>
+/// <param name="PacedCollections">The server's garbage collections (every generation) during the paced phase.</param>
+/// <param name="CpuPerDisconnectMs">The server's own CPU per device leaving (the first wave's, after the paced phase).</param>
+/// <param name="IdleCpuMsPerSecond">
+/// The server's own CPU per second of wall clock while every device is connected and nothing is sent (keep-alives,
+/// timers, presence refreshes, the GC): part of every phase's cost, and what a fleet of idle devices costs.
+/// </param>
 internal sealed record TargetResult(
     string Target, int Connected, double ConnectsPerSecond, double WarmConnectsPerSecond, double IdleKiBPerConnection, double BurstDeliveriesPerSecond,
     double P50Ms, double P99Ms, double P999Ms, long Lost, long Duplicated, long OutOfOrder,
-    double CpuPerConnectMs, double WarmCpuPerConnectMs, double CpuPerDeliveryUs, double BurstCpuPerDeliveryUs);
+    double CpuPerConnectMs, double WarmCpuPerConnectMs, double CpuPerDeliveryUs, double BurstCpuPerDeliveryUs, double IdleCpuMsPerSecond,
+    double WarmAllocatedKiBPerConnect, double AllocatedBytesPerDelivery, int PacedCollections, double CpuPerDisconnectMs);
 
 internal static class Scenario
 {
+    /// <summary>How long the server is given to finish closing the connections of devices that left.</summary>
+    private static readonly TimeSpan DisconnectSettle = TimeSpan.FromSeconds(2);
+
     public static async Task<TargetResult> RunAsync(BenchTarget target, ScenarioOptions options, Action<string> progress)
     {
         target.Prepare(options.Devices, options.Identities);
@@ -39,6 +54,16 @@ internal static class Scenario
             await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency },
                 async (i, _) => connected[i] = await target.ConnectAsync(i, options.MessagePack));
             return connected;
+        }
+
+        static async Task DisconnectAsync(BenchClient[] leaving)
+        {
+            foreach (var client in leaving)
+            {
+                await client.DisposeAsync();
+            }
+
+            await Task.Delay(DisconnectSettle); // the server closes them after the devices have gone
         }
 
         // The server's own CPU per operation: steadier on a shared machine than any wall-clock rate.
@@ -54,6 +79,13 @@ internal static class Scenario
         // Idle memory: let the server settle, then read its resident set.
         await Task.Delay(TimeSpan.FromSeconds(2));
         var kibPerConnection = (ProcessMemory.Rss(target.ProcessId) - rssBefore) / 1024.0 / options.Devices;
+
+        // Idle: what the connected devices cost while nothing is sent to them.
+        cpu = ProcessCpu.Time(target.ProcessId);
+        clock.Restart();
+        await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds));
+        var idleCpuMsPerSecond = CpuSince(cpu) / clock.Elapsed.TotalSeconds;
+        progress($"{target.Name}: idle {idleCpuMsPerSecond:F1} ms CPU a second");
 
         // Each identity numbers its own notifications, as Odin does; the publishing goes round the identities.
         var seqs = new long[options.Identities];
@@ -96,6 +128,7 @@ internal static class Scenario
         var pacedPerIdentity = Math.Max(1, (int)(messagesPerSecond * options.PacedSeconds / options.Identities));
         var pacedMessages = pacedPerIdentity * options.Identities;
         cpu = ProcessCpu.Time(target.ProcessId);
+        var gc = target.Gc;
         clock.Restart();
         for (var i = 0; i < pacedMessages; i++)
         {
@@ -111,33 +144,37 @@ internal static class Scenario
         var expected = burstTarget + pacedPerIdentity;
         await Waiting.UntilAsync(() => clients.All(c => c.Received >= expected), TimeSpan.FromSeconds(30));
         var cpuPerDeliveryUs = CpuSince(cpu) * 1000 / ((double)pacedPerIdentity * options.Devices);
+        var pacedGc = target.Gc - gc;
+        var allocatedPerDelivery = (double)pacedGc.AllocatedBytes / ((double)pacedPerIdentity * options.Devices);
         var lost = clients.Sum(c => Math.Max(0, expected - c.Received));
         var (duplicated, outOfOrder) = (clients.Sum(c => (long)c.Duplicates), clients.Sum(c => (long)c.OutOfOrder));
-        foreach (var client in clients)
-        {
-            await client.DisposeAsync();
-        }
+        // Every device leaves; the server's part of that (the closes, its cleanup) is measured on its own, and over before
+        // the next wave is, so that no wave's CPU per connect carries the previous wave's disconnects.
+        cpu = ProcessCpu.Time(target.ProcessId);
+        await DisconnectAsync(clients);
+        var cpuPerDisconnectMs = CpuSince(cpu) / options.Devices;
 
         // The first connections above also compiled the server's connect path, and the runtime keeps recompiling hot
         // methods (tiered compilation) for a while after: connect everyone again, as to a server that has run for a
         // while, and report the last wave.
-        var (warmConnectsPerSecond, warmCpuPerConnectMs) = (0.0, 0.0);
+        var (warmConnectsPerSecond, warmCpuPerConnectMs, warmAllocatedKiB) = (0.0, 0.0, 0.0);
         for (var wave = 2; wave <= options.Waves; wave++)
         {
             cpu = ProcessCpu.Time(target.ProcessId);
+            gc = target.Gc;
             clock.Restart();
             var again = await ConnectAsync(options.Devices);
             (warmConnectsPerSecond, warmCpuPerConnectMs) = (options.Devices / clock.Elapsed.TotalSeconds, CpuSince(cpu) / options.Devices);
-            foreach (var client in again)
-            {
-                await client.DisposeAsync();
-            }
+            var waveGc = target.Gc - gc;
+            warmAllocatedKiB = waveGc.AllocatedBytes / 1024.0 / options.Devices;
+            await DisconnectAsync(again);
 
-            progress($"{target.Name}: {options.Devices} connected again (wave {wave}) at {warmConnectsPerSecond:F0}/s, {warmCpuPerConnectMs:F2} ms CPU each");
+            progress($"{target.Name}: {options.Devices} connected again (wave {wave}) at {warmConnectsPerSecond:F0}/s, {warmCpuPerConnectMs:F2} ms CPU each, {warmAllocatedKiB:F1} KiB allocated each, {waveGc.Gen0}/{waveGc.Gen1}/{waveGc.Gen2} collections (gen0/1/2)");
         }
         return new TargetResult(
             target.Name, clients.Length, connectsPerSecond, warmConnectsPerSecond, kibPerConnection, burstRate,
             histogram.Percentile(50), histogram.Percentile(99), histogram.Percentile(99.9), lost, duplicated, outOfOrder,
-            cpuPerConnectMs, warmCpuPerConnectMs, cpuPerDeliveryUs, burstCpuPerDeliveryUs);
+            cpuPerConnectMs, warmCpuPerConnectMs, cpuPerDeliveryUs, burstCpuPerDeliveryUs, idleCpuMsPerSecond,
+            warmAllocatedKiB, allocatedPerDelivery, pacedGc.Gen0, cpuPerDisconnectMs);
     }
 }
