@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Odin.Gateway.Auth;
+using Odin.Gateway.Connections;
 using Odin.ClusterPrimitives;
 using Odin.ClusterPrimitives.Auth;
 using Odin.ClusterPrimitives.Observability;
@@ -12,6 +13,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        FanOutBuffers.Size();
         try
         {
             var app = Build(args, builder =>

@@ -1,4 +1,5 @@
 using Odin.ClusterPrimitives;
+using Odin.Gateway.Connections;
 using Odin.Hosting.Notifications;
 using Odin.Hosting.Storage;
 
@@ -8,6 +9,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        FanOutBuffers.Size(); // a single node hosts the device hub itself
         if (args is [AfterRestoreCommand.Name, .. var arguments])
         {
             return await AfterRestoreAsync(arguments);
