@@ -20,6 +20,7 @@ internal static class Report
             ("server CPU per delivery, µs (burst phase)", r => r.BurstCpuPerDeliveryUs, "F1"),
             ("server CPU while idle, ms a second", r => r.IdleCpuMsPerSecond, "F1"),
             ($"server allocations per connect, KiB (wave {options.Waves})", r => r.WarmAllocatedKiBPerConnect, "F1"),
+            ($"server page faults per connect (wave {options.Waves})", r => r.WarmFaultsPerConnect, "F1"),
             ("server allocations per delivery, bytes (paced phase)", r => r.AllocatedBytesPerDelivery, "F1"),
             ("server garbage collections in the paced phase", r => r.PacedCollections, "F0"),
             ("connects per second (wall clock: shown, not a target)", r => r.ConnectsPerSecond, "F0"),

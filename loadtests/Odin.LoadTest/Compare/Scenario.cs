@@ -29,6 +29,7 @@ internal sealed record ScenarioOptions(int Devices, int BurstMessages, int Paced
 /// <param name="WarmAllocatedKiBPerConnect">What the server allocated per connect in the last wave (the probe's count, exact).</param>
 /// <param name="AllocatedBytesPerDelivery">What the server allocated per delivery in the paced phase.</param>
 /// <param name="PacedCollections">The server's garbage collections (every generation) during the paced phase.</param>
+/// <param name="WarmFaultsPerConnect">The server's minor page faults per connect in the last wave.</param>
 /// <param name="CpuPerDisconnectMs">The server's own CPU per device leaving (the first wave's, after the paced phase).</param>
 /// <param name="IdleCpuMsPerSecond">
 /// The server's own CPU per second of wall clock while every device is connected and nothing is sent (keep-alives,
@@ -38,7 +39,7 @@ internal sealed record TargetResult(
     string Target, int Connected, double ConnectsPerSecond, double WarmConnectsPerSecond, double IdleKiBPerConnection, double BurstDeliveriesPerSecond,
     double P50Ms, double P99Ms, double P999Ms, long Lost, long Duplicated, long OutOfOrder,
     double CpuPerConnectMs, double WarmCpuPerConnectMs, double CpuPerDeliveryUs, double BurstCpuPerDeliveryUs, double IdleCpuMsPerSecond,
-    double WarmAllocatedKiBPerConnect, double AllocatedBytesPerDelivery, int PacedCollections, double CpuPerDisconnectMs);
+    double WarmAllocatedKiBPerConnect, double AllocatedBytesPerDelivery, int PacedCollections, double CpuPerDisconnectMs, double WarmFaultsPerConnect);
 
 internal static class Scenario
 {
@@ -157,24 +158,26 @@ internal static class Scenario
         // The first connections above also compiled the server's connect path, and the runtime keeps recompiling hot
         // methods (tiered compilation) for a while after: connect everyone again, as to a server that has run for a
         // while, and report the last wave.
-        var (warmConnectsPerSecond, warmCpuPerConnectMs, warmAllocatedKiB) = (0.0, 0.0, 0.0);
+        var (warmConnectsPerSecond, warmCpuPerConnectMs, warmAllocatedKiB, warmFaultsPerConnect) = (0.0, 0.0, 0.0, 0.0);
         for (var wave = 2; wave <= options.Waves; wave++)
         {
             cpu = ProcessCpu.Time(target.ProcessId);
             gc = target.Gc;
+            var faults = ProcessMemory.MinorFaults(target.ProcessId);
             clock.Restart();
             var again = await ConnectAsync(options.Devices);
             (warmConnectsPerSecond, warmCpuPerConnectMs) = (options.Devices / clock.Elapsed.TotalSeconds, CpuSince(cpu) / options.Devices);
             var waveGc = target.Gc - gc;
             warmAllocatedKiB = waveGc.AllocatedBytes / 1024.0 / options.Devices;
+            warmFaultsPerConnect = (ProcessMemory.MinorFaults(target.ProcessId) - faults) / (double)options.Devices;
             await DisconnectAsync(again);
 
-            progress($"{target.Name}: {options.Devices} connected again (wave {wave}) at {warmConnectsPerSecond:F0}/s, {warmCpuPerConnectMs:F2} ms CPU each, {warmAllocatedKiB:F1} KiB allocated each, {waveGc.Gen0}/{waveGc.Gen1}/{waveGc.Gen2} collections (gen0/1/2)");
+            progress($"{target.Name}: {options.Devices} connected again (wave {wave}) at {warmConnectsPerSecond:F0}/s, {warmCpuPerConnectMs:F2} ms CPU each, {warmAllocatedKiB:F1} KiB allocated each, {waveGc.Gen0}/{waveGc.Gen1}/{waveGc.Gen2} collections (gen0/1/2), {warmFaultsPerConnect:F1} page faults each");
         }
         return new TargetResult(
             target.Name, clients.Length, connectsPerSecond, warmConnectsPerSecond, kibPerConnection, burstRate,
             histogram.Percentile(50), histogram.Percentile(99), histogram.Percentile(99.9), lost, duplicated, outOfOrder,
             cpuPerConnectMs, warmCpuPerConnectMs, cpuPerDeliveryUs, burstCpuPerDeliveryUs, idleCpuMsPerSecond,
-            warmAllocatedKiB, allocatedPerDelivery, pacedGc.Gen0, cpuPerDisconnectMs);
+            warmAllocatedKiB, allocatedPerDelivery, pacedGc.Gen0, cpuPerDisconnectMs, warmFaultsPerConnect);
     }
 }
