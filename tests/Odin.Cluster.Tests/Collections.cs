@@ -22,3 +22,14 @@ public sealed class SharedCluster : IAsyncLifetime
 
     public async Task DisposeAsync() => await _servers.DisposeAsync();
 }
+
+/// <summary>
+/// The benchmark harness's smoke runs: each starts servers and hundreds of devices in this process, which would starve
+/// the thread pool other tests' Redis replies wait on, and another test's load would disturb the counts they check
+/// (allocations per delivery). They run alone, after the parallel ones.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LoadTestCollection
+{
+    public const string Name = "load-tests";
+}

@@ -9,6 +9,7 @@ namespace Odin.Cluster.Tests;
 /// Keeps the benchmark harness working: a tiny <c>compare</c> (a few devices for a second) must run all three
 /// targets and deliver every message exactly once, in order. The real runs live in docs/benchmarks.md.
 /// </summary>
+[Collection(LoadTestCollection.Name)]
 public sealed class LoadTestSmokeTests
 {
     /// <summary>
