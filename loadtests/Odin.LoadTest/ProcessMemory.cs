@@ -7,12 +7,7 @@ internal static class ProcessMemory
     /// Minor page faults so far: mostly memory touched for the first time since it was committed, as when the GC's heap
     /// grows into new pages. Each costs the kernel (and, in a virtual machine, its host) time that lands in the process's CPU.
     /// </summary>
-    public static long MinorFaults(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        // After the command name (in parentheses, may hold spaces): minflt is the 10th field of the line.
-        return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[7], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public static long MinorFaults(int pid) => ProcessCpu.StatField(pid, 10); // minflt
 
     public static long Rss(int pid)
     {
