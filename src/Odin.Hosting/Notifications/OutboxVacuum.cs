@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Odin.Hosting.Storage;
 
@@ -19,8 +20,7 @@ internal static partial class OutboxVacuum
     public static async Task IfDeadKeysAsync(IDatabase database, ILogger logger, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var dead = await connection.ExecuteScalarAsync<long?>(
-            "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = to_regclass('outbox')") ?? 0;
+        var dead = await DeadKeysAsync(connection);
         if (dead < DeadKeys)
         {
             return;
@@ -30,6 +30,10 @@ internal static partial class OutboxVacuum
         await connection.ExecuteAsync("VACUUM (SKIP_LOCKED) outbox", commandTimeout: 120);
         LogVacuumed(logger, dead);
     }
+
+    /// <summary>The dead keys in <c>outbox</c>, as PostgreSQL's statistics count them.</summary>
+    public static async Task<long> DeadKeysAsync(DbConnection connection) =>
+        await connection.ExecuteScalarAsync<long?>("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = to_regclass('outbox')") ?? 0;
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Vacuumed the outbox: {Dead} dead keys")]
     private static partial void LogVacuumed(ILogger logger, long dead);

@@ -182,7 +182,7 @@ public sealed class PostgresOutboxMonitorTests(PostgresServer server) : OutboxMo
     private async Task<long> DeadKeysAsync()
     {
         await using var connection = await Database.OpenAsync();
-        return await connection.ExecuteScalarAsync<long>("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = to_regclass('outbox')");
+        return await OutboxVacuum.DeadKeysAsync(connection);
     }
 
     private async Task<long> VacuumsAsync()
