@@ -12,7 +12,7 @@ namespace Odin.Hosting.Auth;
 /// Runs after routing and before the endpoint (so before any body is read): finds the tenant from the
 /// <c>Host</c> header for <see cref="TenantHost"/> endpoints, then authenticates the caller against the
 /// endpoint's <see cref="Access"/>. Owner tokens are opaque; device tokens are JWTs verified by the
-/// shared JwtBearer scheme and must belong to the host's tenant and a device that is not revoked.
+/// shared device-token scheme and must belong to the host's tenant and a device that is not revoked.
 /// </summary>
 internal sealed class RequestContextMiddleware(
     RequestDelegate next,
