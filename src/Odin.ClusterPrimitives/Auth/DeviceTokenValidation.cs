@@ -8,14 +8,20 @@ namespace Odin.ClusterPrimitives.Auth;
 /// Verifies a device token (an ES256 JWT) with Microsoft.IdentityModel and makes the device's principal. One instance
 /// serves every request: its validation parameters are built once, not copied per request, and the principal holds
 /// the device's claims alone, read from the token's payload, since a hub connection keeps it for as long as it lives.
+/// A token verified once is known by its hash after that (<see cref="VerifiedTokens"/>).
 /// </summary>
 public sealed class DeviceTokenValidation
 {
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly TokenValidationParameters _parameters;
+    private readonly IDeviceTokenKeys _keys;
+    private readonly VerifiedTokens _verified;
 
-    public DeviceTokenValidation(IDeviceTokenKeys keys)
+    public DeviceTokenValidation(IDeviceTokenKeys keys, TimeProvider time)
     {
+        var clockSkew = TimeSpan.FromSeconds(30);
+        _keys = keys;
+        _verified = new VerifiedTokens(time, clockSkew);
         _parameters = new TokenValidationParameters
         {
             ValidIssuer = DeviceTokenClaims.Issuer,
@@ -31,7 +37,10 @@ public sealed class DeviceTokenValidation
                 && TenantKeyCertificate.Verify(voucher, keys.ValidationKeys, tenantId) is { } tenantKey
                     ? [tenantKey]
                     : [],
-            ClockSkew = TimeSpan.FromSeconds(30),
+            ClockSkew = clockSkew,
+            // The same check as the library's, on this process's clock, which the shortcut for known tokens uses too.
+            LifetimeValidator = (notBefore, expires, _, _) =>
+                expires is { } until && (notBefore ?? DateTime.MinValue) <= until && _verified.IsWithin(Utc(notBefore ?? DateTime.MinValue), Utc(until)),
         };
     }
 
@@ -45,6 +54,13 @@ public sealed class DeviceTokenValidation
         if (token.Length > _handler.MaximumTokenSizeInBytes || token.Span.Count('.') != 2)
         {
             return (null, default, "not a compact JWT");
+        }
+
+        var digest = VerifiedTokens.Digest.Of(token.Span);
+        var keys = _keys.ValidationKeys;
+        if (_verified.Find(digest, keys) is { } known)
+        {
+            return (Principal(known.Claims, scheme), known.ExpiresAt, null);
         }
 
         JsonWebToken jwt;
@@ -63,33 +79,45 @@ public sealed class DeviceTokenValidation
             return (null, default, result.Exception?.GetType().Name ?? "invalid");
         }
 
-        return (new ClaimsPrincipal(DeviceClaims(jwt, scheme)), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), null);
+        var verified = new VerifiedTokens.Entry(DeviceClaims(jwt), Utc(jwt.ValidFrom), Utc(jwt.ValidTo), keys);
+        _verified.Remember(digest, verified);
+        return (Principal(verified.Claims, scheme), verified.ExpiresAt, null);
     }
 
-    private static ClaimsIdentity DeviceClaims(JsonWebToken jwt, string scheme)
+    private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time, DateTimeKind.Utc));
+
+    private static ClaimsPrincipal Principal((string Type, string Value)[] claims, string scheme)
     {
         var identity = new ClaimsIdentity(scheme, DeviceTokenClaims.DeviceId, roleType: null);
+        foreach (var (type, value) in claims)
+        {
+            identity.AddClaim(new Claim(type, value));
+        }
+
+        return new ClaimsPrincipal(identity);
+    }
+
+    private static (string Type, string Value)[] DeviceClaims(JsonWebToken jwt)
+    {
+        var claims = new List<(string, string)>();
         foreach (var type in (ReadOnlySpan<string>)[DeviceTokenClaims.DeviceId, DeviceTokenClaims.TenantId, DeviceTokenClaims.Domain])
         {
             if (jwt.TryGetPayloadValue<string>(type, out var value))
             {
-                identity.AddClaim(new Claim(type, value));
+                claims.Add((type, value));
             }
         }
 
         // More than one drive is an array in the payload; one is a string.
         if (jwt.TryGetPayloadValue<string[]>(DeviceTokenClaims.Drive, out var drives))
         {
-            foreach (var each in drives)
-            {
-                identity.AddClaim(new Claim(DeviceTokenClaims.Drive, each));
-            }
+            claims.AddRange(drives.Select(drive => (DeviceTokenClaims.Drive, drive)));
         }
         else if (jwt.TryGetPayloadValue<string>(DeviceTokenClaims.Drive, out var one))
         {
-            identity.AddClaim(new Claim(DeviceTokenClaims.Drive, one));
+            claims.Add((DeviceTokenClaims.Drive, one));
         }
 
-        return identity;
+        return [.. claims];
     }
 }

@@ -8,5 +8,6 @@ namespace Odin.ClusterPrimitives.Auth;
 /// </summary>
 public interface IDeviceTokenKeys
 {
+    /// <summary>The keys now; a changed set is a new list (tokens verified against the old one are verified again).</summary>
     IReadOnlyList<SecurityKey> ValidationKeys { get; }
 }

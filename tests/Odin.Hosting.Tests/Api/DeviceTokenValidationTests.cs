@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.Tokens;
 using Odin.ClusterPrimitives.Auth;
 using Odin.Hosting.Auth;
 
@@ -7,18 +8,22 @@ namespace Odin.Hosting.Tests.Api;
 
 /// <summary>
 /// The device-token scheme's verification on its own (<see cref="DeviceTokenValidation"/>): what a minted token
-/// yields, and that what is not one is refused with a reason, not an exception.
+/// yields, that what is not one is refused with a reason, not an exception, and that a token known from before is
+/// not checked again, yet refused once it expires or its installation key is gone.
 /// </summary>
 public sealed class DeviceTokenValidationTests : IDisposable
 {
     private readonly string _keyPath = Path.Combine(Path.GetTempPath(), $"validation-{Guid.NewGuid():N}.pem");
     private readonly SigningKey _key;
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly CountingKeys _keys;
     private readonly DeviceTokenValidation _validation;
 
     public DeviceTokenValidationTests()
     {
         _key = SigningKey.Load(_keyPath, createIfMissing: true);
-        _validation = new DeviceTokenValidation(_key);
+        _keys = new CountingKeys(_key.ValidationKeys);
+        _validation = new DeviceTokenValidation(_keys, _time);
     }
 
     [Theory]
@@ -29,7 +34,7 @@ public sealed class DeviceTokenValidationTests : IDisposable
     {
         var device = new DeviceIdentity(Guid.NewGuid(), "frodo.example", Guid.NewGuid(), Enumerable.Range(0, drives)
             .ToDictionary(_ => Guid.NewGuid(), i => i % 2 == 0 ? DrivePermission.Read : DrivePermission.Write));
-        var (token, expiresAt) = await IssueAsync(device, TimeProvider.System);
+        var (token, expiresAt) = await IssueAsync(device, _time);
 
         var (principal, tokenExpiresAt, refusal) = await _validation.ValidateAsync(token.AsMemory(), DeviceTokenAuthentication.Scheme);
 
@@ -48,8 +53,8 @@ public sealed class DeviceTokenValidationTests : IDisposable
     public async Task What_is_not_a_valid_device_token_is_refused_with_a_reason()
     {
         var device = new DeviceIdentity(Guid.NewGuid(), "frodo.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission>());
-        var (valid, _) = await IssueAsync(device, TimeProvider.System);
-        var (expired, _) = await IssueAsync(device, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)));
+        var (valid, _) = await IssueAsync(device, _time);
+        var (expired, _) = await IssueAsync(device, new FakeTimeProvider(_time.GetUtcNow().AddHours(-1)));
         var parts = valid.Split('.');
         string[] refused =
         [
@@ -59,7 +64,7 @@ public sealed class DeviceTokenValidationTests : IDisposable
             expired,
             valid[..^4] + (valid.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA"),
             // the payload of another token under this one's signature
-            $"{parts[0]}.{(await IssueAsync(device with { Drives = new Dictionary<Guid, DrivePermission> { [Guid.NewGuid()] = DrivePermission.Write } }, TimeProvider.System)).Token.Split('.')[1]}.{parts[2]}",
+            $"{parts[0]}.{(await IssueAsync(device with { Drives = new Dictionary<Guid, DrivePermission> { [Guid.NewGuid()] = DrivePermission.Write } }, _time)).Token.Split('.')[1]}.{parts[2]}",
             new string('a', 300_000) + ".b.c",
         ];
 
@@ -68,6 +73,70 @@ public sealed class DeviceTokenValidationTests : IDisposable
             var (principal, _, refusal) = await _validation.ValidateAsync(token.AsMemory(), DeviceTokenAuthentication.Scheme);
             Assert.Null(principal);
             Assert.False(string.IsNullOrEmpty(refusal));
+        }
+    }
+
+    [Fact]
+    public async Task A_token_verified_before_is_known_without_a_second_check_until_it_expires()
+    {
+        var device = new DeviceIdentity(Guid.NewGuid(), "frodo.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission> { [Guid.NewGuid()] = DrivePermission.Read });
+        var (token, expiresAt) = await IssueAsync(device, _time);
+
+        var first = await _validation.ValidateAsync(token.AsMemory(), DeviceTokenAuthentication.Scheme);
+        var checks = _keys.Reads;
+        var again = await _validation.ValidateAsync(token.AsMemory(), DeviceTokenAuthentication.Scheme);
+
+        // Verifying reads the installation keys twice (the voucher's check, and to note which set it held under);
+        // knowing the token reads them once, to see that set is still the current one.
+        Assert.Equal(1, _keys.Reads - checks);
+        Assert.Equal(first.ExpiresAt, again.ExpiresAt);
+        Assert.Equal(first.Principal!.Claims.Select(c => (c.Type, c.Value)), again.Principal!.Claims.Select(c => (c.Type, c.Value)));
+
+        // Within the 30 s of clock skew the library allows, then not: known or not, an expired token is refused.
+        _time.SetUtcNow(expiresAt + TimeSpan.FromSeconds(29));
+        Assert.Null((await _validation.ValidateAsync(token.AsMemory(), DeviceTokenAuthentication.Scheme)).Refusal);
+        _time.SetUtcNow(expiresAt + TimeSpan.FromSeconds(31));
+        Assert.NotNull((await _validation.ValidateAsync(token.AsMemory(), DeviceTokenAuthentication.Scheme)).Refusal);
+    }
+
+    [Fact]
+    public async Task A_known_token_is_refused_once_its_installation_key_is_no_longer_trusted()
+    {
+        var device = new DeviceIdentity(Guid.NewGuid(), "frodo.example", Guid.NewGuid(), new Dictionary<Guid, DrivePermission>());
+        var (token, _) = await IssueAsync(device, _time);
+        Assert.Null((await _validation.ValidateAsync(token.AsMemory(), DeviceTokenAuthentication.Scheme)).Refusal);
+
+        // The key rotated out: the set is another key's alone.
+        var otherPath = Path.Combine(Path.GetTempPath(), $"validation-{Guid.NewGuid():N}.pem");
+        try
+        {
+            _keys.Current = SigningKey.Load(otherPath, createIfMissing: true).ValidationKeys;
+            var (principal, _, refusal) = await _validation.ValidateAsync(token.AsMemory(), DeviceTokenAuthentication.Scheme);
+            Assert.Null(principal);
+            Assert.NotNull(refusal);
+        }
+        finally
+        {
+            File.Delete(otherPath);
+        }
+    }
+
+    /// <summary>The installation keys, replaceable (a rotation), counting how often they are read.</summary>
+    private sealed class CountingKeys(IReadOnlyList<SecurityKey> keys) : IDeviceTokenKeys
+    {
+        private int _reads;
+
+        public IReadOnlyList<SecurityKey> Current { get; set; } = keys;
+
+        public int Reads => _reads;
+
+        public IReadOnlyList<SecurityKey> ValidationKeys
+        {
+            get
+            {
+                Interlocked.Increment(ref _reads);
+                return Current;
+            }
         }
     }
 
