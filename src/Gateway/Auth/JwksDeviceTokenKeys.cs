@@ -15,6 +15,7 @@ internal sealed partial class JwksDeviceTokenKeys(Uri url, TimeSpan refresh, Tim
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private volatile IReadOnlyList<SecurityKey> _keys = [];
+    private string? _fetched;
 
     public IReadOnlyList<SecurityKey> ValidationKeys => _keys;
 
@@ -29,13 +30,17 @@ internal sealed partial class JwksDeviceTokenKeys(Uri url, TimeSpan refresh, Tim
             try
             {
                 var json = await _http.GetStringAsync(url, stoppingToken);
-                var keys = new JsonWebKeySet(json).GetSigningKeys();
-                if (keys.Count == 0)
+                // An unchanged set keeps its list (the same object), so the tokens verified under it stay known (VerifiedTokens).
+                if (json != _fetched)
                 {
-                    throw new InvalidDataException("the JWK Set holds no signing key");
-                }
+                    var keys = new JsonWebKeySet(json).GetSigningKeys();
+                    if (keys.Count == 0)
+                    {
+                        throw new InvalidDataException("the JWK Set holds no signing key");
+                    }
 
-                _keys = [.. keys];
+                    (_keys, _fetched) = ([.. keys], json);
+                }
             }
             catch (Exception ex) when (ex is HttpRequestException or InvalidDataException or ArgumentException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
             {

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace Odin.ClusterPrimitives.Auth;
 
@@ -56,10 +55,11 @@ internal sealed class DeviceTokenHandler(
         return onHub && Request.Query.TryGetValue(DeviceTokenAuthentication.QueryParameter, out var query) ? query.ToString().AsMemory() : null;
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        // RFC 6750: a 401 names the scheme it wants.
-        Response.Headers.Append(HeaderNames.WWWAuthenticate, "Bearer");
-        return base.HandleChallengeAsync(properties);
+        // RFC 6750: a 401 names the scheme it wants, and says when a token was presented and refused (not why).
+        var refused = (await HandleAuthenticateOnceSafeAsync()).Failure is not null;
+        Response.Headers.WWWAuthenticate = refused ? "Bearer error=\"invalid_token\"" : "Bearer";
+        await base.HandleChallengeAsync(properties);
     }
 }

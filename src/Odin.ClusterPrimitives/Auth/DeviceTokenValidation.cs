@@ -6,9 +6,9 @@ namespace Odin.ClusterPrimitives.Auth;
 
 /// <summary>
 /// Verifies a device token (an ES256 JWT) with Microsoft.IdentityModel and makes the device's principal. One instance
-/// serves every request: its validation parameters are built once, not copied per request, and the principal holds
-/// the device's claims alone, read from the token's payload, since a hub connection keeps it for as long as it lives.
-/// A token verified once is known by its hash after that (<see cref="VerifiedTokens"/>).
+/// serves every request: its validation parameters are built once (the library still copies them for each token it
+/// verifies), and the principal holds the device's claims alone, read from the token's payload, since a hub connection
+/// keeps it for as long as it lives. A token verified once is known by its hash after that (<see cref="VerifiedTokens"/>).
 /// </summary>
 public sealed class DeviceTokenValidation
 {
@@ -38,7 +38,8 @@ public sealed class DeviceTokenValidation
                     ? [tenantKey]
                     : [],
             ClockSkew = clockSkew,
-            // The same check as the library's, on this process's clock, which the shortcut for known tokens uses too.
+            // In place of the library's lifetime check, the same rule on this process's clock, which the shortcut for known
+            // tokens uses too: exp required, nbf <= exp, valid from nbf - skew to exp + skew.
             LifetimeValidator = (notBefore, expires, _, _) =>
                 expires is { } until && (notBefore ?? DateTime.MinValue) <= until && _verified.IsWithin(Utc(notBefore ?? DateTime.MinValue), Utc(until)),
         };
@@ -102,18 +103,19 @@ public sealed class DeviceTokenValidation
         var claims = new List<(string, string)>();
         foreach (var type in (ReadOnlySpan<string>)[DeviceTokenClaims.DeviceId, DeviceTokenClaims.TenantId, DeviceTokenClaims.Domain])
         {
-            if (jwt.TryGetPayloadValue<string>(type, out var value))
+            if (jwt.TryGetPayloadValue<string>(type, out var value) && value is not null)
             {
                 claims.Add((type, value));
             }
         }
 
-        // More than one drive is an array in the payload; one is a string.
-        if (jwt.TryGetPayloadValue<string[]>(DeviceTokenClaims.Drive, out var drives))
+        // More than one drive is an array in the payload; one is a string. (A null, which no issuer of ours writes, is
+        // skipped: a claim cannot hold it.)
+        if (jwt.TryGetPayloadValue<string[]>(DeviceTokenClaims.Drive, out var drives) && drives is not null)
         {
-            claims.AddRange(drives.Select(drive => (DeviceTokenClaims.Drive, drive)));
+            claims.AddRange(drives.OfType<string>().Select(drive => (DeviceTokenClaims.Drive, drive)));
         }
-        else if (jwt.TryGetPayloadValue<string>(DeviceTokenClaims.Drive, out var one))
+        else if (jwt.TryGetPayloadValue<string>(DeviceTokenClaims.Drive, out var one) && one is not null)
         {
             claims.Add((DeviceTokenClaims.Drive, one));
         }

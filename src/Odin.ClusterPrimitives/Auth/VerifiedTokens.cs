@@ -14,10 +14,15 @@ namespace Odin.ClusterPrimitives.Auth;
 /// </summary>
 internal sealed class VerifiedTokens(TimeProvider time, TimeSpan clockSkew)
 {
-    /// <summary>Entries kept at most; past it, expired ones go, and if that is not enough, all (they are only a shortcut).</summary>
+    /// <summary>Entries kept at most; past it, a newly verified token is not remembered (it is only a shortcut).</summary>
     public const int MaxRemembered = 100_000;
 
+    /// <summary>How often the expired entries are swept out (on the next token verified after it).</summary>
+    public static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<Digest, Entry> _entries = new();
+    private readonly Lock _sweeping = new();
+    private DateTimeOffset _nextSweep = time.GetUtcNow() + SweepEvery;
 
     /// <param name="Claims">The device's claims, as <see cref="DeviceTokenValidation"/> read them from the token.</param>
     /// <param name="Keys">The installation keys when it was verified (the list, compared by reference).</param>
@@ -47,29 +52,39 @@ internal sealed class VerifiedTokens(TimeProvider time, TimeSpan clockSkew)
             return entry;
         }
 
-        _entries.TryRemove(digest, out _);
+        _entries.TryRemove(KeyValuePair.Create(digest, entry)); // only this entry: another thread may have put a newer one
         return null;
     }
 
     public void Remember(Digest digest, Entry entry)
     {
-        if (_entries.Count >= MaxRemembered)
+        SweepIfDue();
+        if (_entries.Count < MaxRemembered)
         {
-            foreach (var (key, old) in _entries)
+            _entries[digest] = entry;
+        }
+    }
+
+    /// <summary>Drops the entries whose token has expired, once every <see cref="SweepEvery"/>: they would never answer again.</summary>
+    private void SweepIfDue()
+    {
+        lock (_sweeping)
+        {
+            if (time.GetUtcNow() < _nextSweep)
             {
-                if (!IsWithin(old.NotBefore, old.ExpiresAt))
-                {
-                    _entries.TryRemove(key, out _);
-                }
+                return;
             }
 
-            if (_entries.Count >= MaxRemembered)
-            {
-                _entries.Clear();
-            }
+            _nextSweep = time.GetUtcNow() + SweepEvery;
         }
 
-        _entries[digest] = entry;
+        foreach (var entry in _entries)
+        {
+            if (!IsWithin(entry.Value.NotBefore, entry.Value.ExpiresAt))
+            {
+                _entries.TryRemove(entry);
+            }
+        }
     }
 
     /// <summary>The lifetime check of Microsoft.IdentityModel, on this process's clock: valid from nbf − skew to exp + skew.</summary>

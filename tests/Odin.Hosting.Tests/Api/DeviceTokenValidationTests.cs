@@ -121,6 +121,39 @@ public sealed class DeviceTokenValidationTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_token_with_null_claims_yields_the_device_without_them_not_an_error()
+    {
+        // No issuer of Odin's writes nulls; a holder of an identity's key could. The claims that are null are left out.
+        var tenant = Guid.NewGuid();
+        using var tenantKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = DeviceTokenClaims.Issuer,
+            Audience = DeviceTokenClaims.Audience,
+            Claims = new Dictionary<string, object>
+            {
+                [DeviceTokenClaims.DeviceId] = Guid.NewGuid().ToString(),
+                [DeviceTokenClaims.TenantId] = tenant.ToString(),
+                [DeviceTokenClaims.Domain] = null!,
+                [DeviceTokenClaims.Drive] = null!,
+            },
+            Expires = _time.GetUtcNow().AddMinutes(5).UtcDateTime,
+            NotBefore = _time.GetUtcNow().UtcDateTime,
+            SigningCredentials = new SigningCredentials(DeviceTokenKeyId.WithKeyId(tenantKey), SecurityAlgorithms.EcdsaSha256),
+            AdditionalHeaderClaims = new Dictionary<string, object> { [TenantKeyCertificate.HeaderName] = TenantKeyCertificate.Create(_key.Key.ECDsa, tenant, tenantKey) },
+        });
+
+        for (var time = 0; time < 2; time++) // verified, then known
+        {
+            var (principal, _, refusal) = await _validation.ValidateAsync(token.AsMemory(), DeviceTokenAuthentication.Scheme);
+            Assert.Null(refusal);
+            var device = DeviceTokenClaims.Read(principal!);
+            Assert.NotNull(device);
+            Assert.Equal((tenant, "", 0), (device.TenantId, device.Domain, device.Drives.Count));
+        }
+    }
+
     /// <summary>The installation keys, replaceable (a rotation), counting how often they are read.</summary>
     private sealed class CountingKeys(IReadOnlyList<SecurityKey> keys) : IDeviceTokenKeys
     {
