@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Odin.Testing;
 
 namespace Odin.Gateway.Tests;
 
@@ -21,7 +22,7 @@ public sealed class DeviceTokenChallengeTests
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
         Assert.Equal("Bearer", none.Headers.WwwAuthenticate.ToString());
 
-        foreach (var refused in new[] { "not-a-jwt", token[..^4] + (token.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA") })
+        foreach (var refused in new[] { "not-a-jwt", TamperedToken.Of(token) })
         {
             using var response = await NegotiateAsync(http, new AuthenticationHeaderValue("Bearer", refused));
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);

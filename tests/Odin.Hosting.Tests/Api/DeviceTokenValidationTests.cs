@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
 using Odin.ClusterPrimitives.Auth;
 using Odin.Hosting.Auth;
+using Odin.Testing;
 
 namespace Odin.Hosting.Tests.Api;
 
@@ -62,7 +63,7 @@ public sealed class DeviceTokenValidationTests : IDisposable
             "a.b.c",
             "!!!.???.***",
             expired,
-            valid[..^4] + (valid.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA"),
+            TamperedToken.Of(valid),
             // the payload of another token under this one's signature
             $"{parts[0]}.{(await IssueAsync(device with { Drives = new Dictionary<Guid, DrivePermission> { [Guid.NewGuid()] = DrivePermission.Write } }, _time)).Token.Split('.')[1]}.{parts[2]}",
             new string('a', 300_000) + ".b.c",

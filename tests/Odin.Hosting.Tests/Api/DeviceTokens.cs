@@ -25,9 +25,6 @@ internal static class DeviceTokens
         return (await new DeviceTokenIssuer(stranger, new GeneratedTenantDeviceKeys(), Options.Create(new AuthOptions()), TimeProvider.System).IssueAsync(identity)).Token;
     }
 
-    /// <summary>The token with its signature's last characters changed.</summary>
-    public static string Tampered(string token) => token[..^4] + (token.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
-
     private static DeviceIdentity Identity(DeviceHandle device) =>
         new(device.Tenant.TenantId, device.Tenant.Domain, device.DeviceId, new Dictionary<Guid, DrivePermission>());
 }

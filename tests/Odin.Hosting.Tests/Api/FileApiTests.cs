@@ -190,7 +190,7 @@ public sealed class FileApiTests(SingleNodeHost node)
         var drive = await tenant.CreateDriveAsync("docs");
         var device = await tenant.CreateDeviceAsync((drive, "write"));
 
-        foreach (var token in new[] { null, await DeviceTokens.ExpiredAsync(node.Host, device), await DeviceTokens.ForgedAsync(device, drive), DeviceTokens.Tampered(device.AccessToken), "a.b.c" })
+        foreach (var token in new[] { null, await DeviceTokens.ExpiredAsync(node.Host, device), await DeviceTokens.ForgedAsync(device, drive), TamperedToken.Of(device.AccessToken), "a.b.c" })
         {
             using var response = await tenant.PutFileAsync(drive, Guid.NewGuid(), bearer: token ?? "");
             await ProblemAsync(response, HttpStatusCode.Unauthorized);

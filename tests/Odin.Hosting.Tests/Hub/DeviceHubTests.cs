@@ -167,7 +167,7 @@ public sealed class DeviceHubTests(SingleNodeHost node)
         var drive = await tenant.CreateDriveAsync("docs");
         var device = await tenant.CreateDeviceAsync((drive, "read"));
 
-        foreach (var token in new[] { "", "not-a-jwt", await DeviceTokens.ExpiredAsync(node.Host, device), await DeviceTokens.ForgedAsync(device, drive), DeviceTokens.Tampered(device.AccessToken), tenant.OwnerToken })
+        foreach (var token in new[] { "", "not-a-jwt", await DeviceTokens.ExpiredAsync(node.Host, device), await DeviceTokens.ForgedAsync(device, drive), TamperedToken.Of(device.AccessToken), tenant.OwnerToken })
         {
             var refused = await Assert.ThrowsAnyAsync<Exception>(() => NotificationRecorder.ConnectAsync(node.Host.HubUrl, token, messagePack: false));
             Assert.Contains("401", refused.Message);
