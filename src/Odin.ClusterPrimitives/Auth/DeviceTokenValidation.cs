@@ -46,8 +46,8 @@ public sealed class DeviceTokenValidation
     }
 
     /// <summary>
-    /// The device's principal and when its token expires, or the reason it is refused (for the log: it names no key,
-    /// claim value or exception).
+    /// The device's principal and when its token expires, or the reason it is refused: for the log alone (the client gets
+    /// a bare 401), naming at most the library's exception type, never a key, a claim value or an exception's message.
     /// </summary>
     public async Task<(ClaimsPrincipal? Principal, DateTimeOffset ExpiresAt, string? Refusal)> ValidateAsync(ReadOnlyMemory<char> token, string scheme)
     {
