@@ -73,7 +73,10 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>kill -9: what a crash looks like to the rest of the cluster.</summary>
     public void Kill() => ChildProcess.Kill(_process);
 
-    public async Task<bool> IsReadyAsync() => await StatusAsync("/health/ready") == 200;
+    public async Task<bool> IsReadyAsync() => (await GetAsync("/health/ready")).Status == 200;
+
+    /// <summary>What <c>/health/ready</c> answers (status 0 and no body while the process does not answer).</summary>
+    public Task<(int Status, string Body)> ReadinessAsync() => GetAsync("/health/ready");
 
     public async ValueTask DisposeAsync()
     {
@@ -89,20 +92,20 @@ public sealed class ProcessHost : IAsyncDisposable
             throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}: {await File.ReadAllTextAsync(LogPath)}");
         }
 
-        return await StatusAsync("/health/live") == 200;
+        return (await GetAsync("/health/live")).Status == 200;
     }
 
-    private async Task<int> StatusAsync(string path)
+    private async Task<(int Status, string Body)> GetAsync(string path)
     {
         try
         {
             using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
             using var response = await http.GetAsync(path);
-            return (int)response.StatusCode;
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            return 0; // not answering (yet), or too busy to answer within the timeout: ask again
+            return (0, ""); // not answering (yet), or too busy to answer within the timeout: ask again
         }
     }
 }

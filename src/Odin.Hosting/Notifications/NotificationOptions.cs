@@ -50,8 +50,8 @@ public sealed class NotificationOptions
     public int PruneBatchSize { get; set; } = 5000;
 
     /// <summary>
-    /// An instance whose shards hold a notification committed longer ago than this and still unpublished reports not
-    /// ready (<c>/health/ready</c>). Default 30 s.
+    /// An instance whose shards hold a notification committed longer ago than this and still unpublished reports
+    /// Degraded at <c>/health/ready</c> (still 200: it keeps taking writes) and names the shards. Default 30 s.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan LagBound { get; set; } = TimeSpan.FromSeconds(30);

@@ -179,7 +179,13 @@ internal sealed partial class OutboxMonitor : BackgroundService
     private static partial void LogReadFailed(ILogger logger, string reason);
 }
 
-/// <summary>Readiness: an instance whose shards hold a notification older than <see cref="NotificationOptions.LagBound"/> says so.</summary>
+/// <summary>
+/// Readiness: an instance whose shards hold a notification older than <see cref="NotificationOptions.LagBound"/> says
+/// so, as Degraded: still ready (200), so the load balancer keeps sending it writes. Lag is most often Redis away, which
+/// every instance shares; were lag "not ready", a Redis outage past the bound would take every instance out of the
+/// pool and stop the writes that the outbox exists to keep accepting. Taking one instance out would not publish its
+/// shards any sooner either: publishing does not depend on the requests it is sent.
+/// </summary>
 internal sealed class OutboxLagCheck(OutboxMonitor monitor, IOptions<NotificationOptions> options) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -188,7 +194,7 @@ internal sealed class OutboxLagCheck(OutboxMonitor monitor, IOptions<Notificatio
         var bound = options.Value.LagBound;
         return Task.FromResult(reading.HeldOldestAge <= bound
             ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Unhealthy(
+            : HealthCheckResult.Degraded(
                 $"outbox shards {string.Join(", ", reading.LaggingShards.Take(10))} hold a notification unpublished for {reading.HeldOldestAge.TotalSeconds:F0} s "
                 + $"(Odin:Notifications:LagBound is {bound.TotalSeconds:F0} s)"));
     }

@@ -19,5 +19,7 @@ public sealed class ChaosClusterFixture : ProcessClusterFixture
         ["Odin__Gateway__PresenceEvents"] = "false",
         // A killed instance's shards move within this (and its notifications wait that long).
         ["Odin__Notifications__ShardLease"] = "00:00:03",
+        // Short, so that Redis_restarted sees the instances lag past it and go on taking writes.
+        ["Odin__Notifications__LagBound"] = "00:00:02",
     };
 }

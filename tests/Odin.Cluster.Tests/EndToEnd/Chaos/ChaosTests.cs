@@ -41,15 +41,26 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
     public async Task Redis_restarted()
     {
         var cluster = fixture.Cluster;
-        await using var load = await StartAsync();
+        // Slower writes: the outage below outlasts the lag bound, and what waits in the outbox meanwhile must stay
+        // within an identity's history (300), or the devices are told to resync when Redis is back.
+        await using var load = await StartAsync(writesPerSecond: 60);
         fixture.Redis.Kill();
-        load.Log("Redis killed");
-        await load.WriteMoreAsync(200, "while Redis is down (their notifications wait in the outbox)");
+        load.Log("Redis killed (the notifications of the writes wait in the outbox)");
+
+        // Down longer than the Hosting instances' lag bound: they say so and stay ready, so HAProxy keeps sending them
+        // the writes (with the lag "not ready", every instance left the pool two checks later and writing stopped).
+        await Eventually.TrueAsync(async () => (await Task.WhenAll(cluster.Hosting.Select(h => h.ReadinessAsync())))
+                .Any(r => r is { Status: 200, Body: var body } && body.StartsWith("Degraded\noutbox: outbox shards ", StringComparison.Ordinal)),
+            "a Hosting instance to report its outbox lag, still ready", TimeSpan.FromSeconds(30));
+        load.Log("a Hosting instance reports its outbox lag");
+        await load.WriteMoreAsync(150, "while the instances lag, through HAProxy"); // 2.5 s: past HAProxy's two checks
+        Assert.All(await Task.WhenAll(cluster.Hosting.Select(h => h.ReadinessAsync())), r => Assert.Equal(200, r.Status));
+
         await fixture.Redis.StartAsync();
         await Eventually.TrueAsync(async () => (await Task.WhenAll(cluster.Gateways.Select(g => g.IsReadyAsync()))).All(r => r),
-            "both gateways to report ready again", TimeSpan.FromSeconds(30));
+            "both gateways to report ready again", TimeSpan.FromSeconds(60));
         load.Log("Redis back");
-        await load.WriteMoreAsync(200, "after Redis came back");
+        await load.WriteMoreAsync(100, "after Redis came back");
         await load.StopWritingAsync();
 
         await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
@@ -115,11 +126,11 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
         await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
     }
 
-    private async Task<SteadyLoad> StartAsync(int jsDevicesPerTenant = 0)
+    private async Task<SteadyLoad> StartAsync(int jsDevicesPerTenant = 0, int writesPerSecond = WritesPerSecond)
     {
         var load = await SteadyLoad.ConnectAsync(fixture.Cluster, Tenants, DevicesPerTenant, jsDevicesPerTenant, output);
         load.Log($"{Tenants * (DevicesPerTenant + jsDevicesPerTenant)} devices connected");
-        load.StartWriting(WritesPerSecond);
+        load.StartWriting(writesPerSecond);
         await load.WriteMoreAsync(200, "before the fault");
         return load;
     }
