@@ -75,6 +75,28 @@ public sealed class ProcessHost : IAsyncDisposable
 
     public async Task<bool> IsReadyAsync() => (await GetAsync("/health/ready")).Status == 200;
 
+    /// <summary>The last <paramref name="lines"/> lines of its log (warnings and errors: tests keep it quiet), for a failure's output.</summary>
+    public string LogTail(int lines)
+    {
+        if (!File.Exists(LogPath))
+        {
+            return "(no log)";
+        }
+
+        using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+        var tail = new Queue<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            tail.Enqueue(line);
+            if (tail.Count > lines)
+            {
+                tail.Dequeue();
+            }
+        }
+
+        return string.Join('\n', tail);
+    }
+
     /// <summary>What <c>/health/ready</c> answers (status 0 and no body while the process does not answer).</summary>
     public Task<(int Status, string Body)> ReadinessAsync() => GetAsync("/health/ready");
 

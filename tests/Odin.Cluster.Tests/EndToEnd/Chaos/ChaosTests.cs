@@ -57,8 +57,8 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
         Assert.All(await Task.WhenAll(cluster.Hosting.Select(h => h.ReadinessAsync())), r => Assert.Equal(200, r.Status));
 
         await fixture.Redis.StartAsync();
-        await Eventually.TrueAsync(async () => (await Task.WhenAll(cluster.Gateways.Select(g => g.IsReadyAsync()))).All(r => r),
-            "both gateways to report ready again", TimeSpan.FromSeconds(60));
+        await load.ExplainedAsync(Eventually.TrueAsync(async () => (await Task.WhenAll(cluster.Gateways.Select(g => g.IsReadyAsync()))).All(r => r),
+            "both gateways to report ready again", TimeSpan.FromSeconds(60)));
         load.Log("Redis back");
         await load.WriteMoreAsync(100, "after Redis came back");
         await load.StopWritingAsync();

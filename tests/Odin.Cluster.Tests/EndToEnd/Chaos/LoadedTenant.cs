@@ -33,11 +33,13 @@ internal sealed class LoadedTenant(TenantHandle tenant, Guid[] drives)
     }
 
     /// <summary>Creates <paramref name="file"/> in <paramref name="drive"/>, trying again through failures until the server has it.</summary>
+    /// <summary>The last answer a write was refused with, or why it got none (for a failure's output).</summary>
+    public string? LastFailure { get; private set; }
+
     public async Task WriteAsync(Guid drive, Guid file)
     {
         Files[file] = drive;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        string? lastFailure = null;
         while (DateTime.UtcNow < deadline)
         {
             try
@@ -50,16 +52,16 @@ internal sealed class LoadedTenant(TenantHandle tenant, Guid[] drives)
                     return;
                 }
 
-                lastFailure = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+                LastFailure = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
             }
             catch (HttpRequestException ex)
             {
-                lastFailure = ex.Message; // the instance behind HAProxy died mid-request: try again
+                LastFailure = ex.Message; // the instance behind HAProxy died mid-request: try again
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100)); // a client's pause before trying again
         }
 
-        throw new TimeoutException($"File {file} of {Tenant.Domain} could not be written for 60 s; last answer: {lastFailure}");
+        throw new TimeoutException($"File {file} of {Tenant.Domain} could not be written for 60 s; last answer: {LastFailure}");
     }
 }

@@ -18,8 +18,11 @@ internal sealed class SteadyLoad : IAsyncDisposable
 
     private readonly bool _resyncAllowed;
 
-    private SteadyLoad(List<LoadedTenant> tenants, ITestOutputHelper output, bool resyncAllowed)
+    private readonly ProcessCluster _cluster;
+
+    private SteadyLoad(ProcessCluster cluster, List<LoadedTenant> tenants, ITestOutputHelper output, bool resyncAllowed)
     {
+        _cluster = cluster;
         Tenants = tenants;
         _output = output;
         _resyncAllowed = resyncAllowed;
@@ -66,7 +69,7 @@ internal sealed class SteadyLoad : IAsyncDisposable
             loaded.Add(load);
         }
 
-        return new SteadyLoad(loaded, output, resyncAllowed);
+        return new SteadyLoad(cluster, loaded, output, resyncAllowed);
     }
 
     /// <summary>Starts writing about <paramref name="perSecond"/> files a second in all, spread over the identities and their drives.</summary>
@@ -88,8 +91,39 @@ internal sealed class SteadyLoad : IAsyncDisposable
     public async Task WriteMoreAsync(int count, string during)
     {
         var target = Written + count;
-        await Eventually.TrueAsync(() => Written >= target, $"{count} more writes {during}", TimeSpan.FromSeconds(60));
+        await ExplainedAsync(Eventually.TrueAsync(() => Written >= target, $"{count} more writes {during}", TimeSpan.FromSeconds(60)));
         Log($"{Written} written ({during})");
+    }
+
+    /// <summary>Awaits <paramref name="wait"/>; if it times out, logs what the servers said before the test fails.</summary>
+    public async Task ExplainedAsync(Task wait)
+    {
+        try
+        {
+            await wait;
+        }
+        catch (TimeoutException)
+        {
+            LogWhatTheServersSaid();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// For a failure's output (the servers' logs are deleted with the fixture): each identity's last refused write and
+    /// the end of every Odin process's log.
+    /// </summary>
+    private void LogWhatTheServersSaid()
+    {
+        foreach (var tenant in Tenants.Where(t => t.LastFailure is not null))
+        {
+            Log($"last refused write of {tenant.Tenant.Domain}: {tenant.LastFailure}");
+        }
+
+        foreach (var process in _cluster.Hosting.Concat(_cluster.Gateways))
+        {
+            Log($"the end of {process.Name}'s log:\n{process.LogTail(30)}");
+        }
     }
 
     public void Log(string what) => _output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:F1} s  {what}");
@@ -123,10 +157,10 @@ internal sealed class SteadyLoad : IAsyncDisposable
 
             var devices = tenant.Devices.Where(d => except?.Contains(d.Device) != true).ToList();
             var jsDevices = tenant.JsDevices.Where(d => except?.Contains(d.Device) != true).ToList();
-            await Eventually.TrueAsync(
+            await ExplainedAsync(Eventually.TrueAsync(
                 () => devices.All(d => OfFiles(d.Device.Processed).Count >= Expected(d.Drives).Count)
                       && jsDevices.All(d => OfFiles(d.Device.Seqs).Count >= Expected([d.Drive]).Count),
-                $"every device of {tenant.Tenant.Domain} to process its {fileSeqs.Count} files' notifications", TimeSpan.FromSeconds(60));
+                $"every device of {tenant.Tenant.Domain} to process its {fileSeqs.Count} files' notifications", TimeSpan.FromSeconds(60)));
             foreach (var (device, drives, _) in devices)
             {
                 Assert.Equal(Expected(drives), OfFiles(device.Processed));
