@@ -14,7 +14,7 @@ public sealed class RedisNames(string prefix)
     /// only by the gateways that hold its devices. In its identity's hash slot, so the script that appends to the
     /// history publishes on the same Redis Cluster shard.
     /// </summary>
-    public string IdentityChannel(Guid tenantId) => $"{IdentityTag(tenantId)}:notify";
+    public string IdentityChannel(Guid tenantId) => OfIdentity(tenantId, ":notify");
 
     /// <summary>Name of Odin.Hosting's FusionCache: it names the cache's backplane channel too.</summary>
     public string CacheName => $"{Prefix}:cache";
@@ -23,13 +23,13 @@ public sealed class RedisNames(string prefix)
     public string CacheKeyPrefix => $"{Prefix}:c:";
 
     /// <summary>An identity's notification history (a stream; entry id = seq), in its identity's hash slot.</summary>
-    public string History(Guid tenantId) => $"{IdentityTag(tenantId)}:history";
+    public string History(Guid tenantId) => OfIdentity(tenantId, ":history");
 
     /// <summary>The epoch of an identity's history: new whenever the history had to start over (beside the history).</summary>
-    public string HistoryEpoch(Guid tenantId) => $"{IdentityTag(tenantId)}:history:epoch";
+    public string HistoryEpoch(Guid tenantId) => OfIdentity(tenantId, ":history:epoch");
 
     /// <summary>An identity's online device connections (a sorted set scored by expiry), in its identity's hash slot.</summary>
-    public string Presence(Guid tenantId) => $"{IdentityTag(tenantId)}:presence";
+    public string Presence(Guid tenantId) => OfIdentity(tenantId, ":presence");
 
     /// <summary>An ACME HTTP-01 answer (a distributed-cache entry), by its token.</summary>
     public string AcmeChallenge(string token) => $"{Prefix}:acme-http01:{token}";
@@ -50,14 +50,17 @@ public sealed class RedisNames(string prefix)
     public string Topic(string topic) => $"{Prefix}:topic:{topic}";
 
     /// <summary>Marks a revoked device until its last token has expired (in its identity's hash slot).</summary>
-    public string RevokedDevice(Guid tenantId, Guid deviceId) => $"{IdentityTag(tenantId)}:revoked:{deviceId:N}";
+    public string RevokedDevice(Guid tenantId, Guid deviceId) => OfIdentity(tenantId, ":revoked:", deviceId);
 
     /// <summary>Marks a disabled or deleted identity until the last token of its devices has expired.</summary>
-    public string RevokedIdentity(Guid tenantId) => $"{IdentityTag(tenantId)}:revoked";
+    public string RevokedIdentity(Guid tenantId) => OfIdentity(tenantId, ":revoked");
 
     /// <summary>
-    /// The start of every key of one identity that must share a Redis Cluster hash slot with the others
-    /// (a hash tag: only the part in braces is hashed).
+    /// A name of one identity's that must share a Redis Cluster hash slot with the others: they all start with the
+    /// same hash tag (only the part in braces is hashed). Built as one string: a device's connect names five of them.
     /// </summary>
-    private string IdentityTag(Guid tenantId) => $"{Prefix}:{{t:{tenantId:N}}}";
+    private string OfIdentity(Guid tenantId, string suffix) => $"{Prefix}:{{t:{tenantId:N}}}{suffix}";
+
+    /// <inheritdoc cref="OfIdentity(Guid, string)"/>
+    private string OfIdentity(Guid tenantId, string suffix, Guid id) => $"{Prefix}:{{t:{tenantId:N}}}{suffix}{id:N}";
 }
