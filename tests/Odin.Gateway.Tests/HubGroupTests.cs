@@ -2,15 +2,18 @@ using Odin.Gateway.Connections;
 
 namespace Odin.Gateway.Tests;
 
-public sealed class HubGroupsTests
+public sealed class HubGroupTests
 {
     [Fact]
-    public void Group_names_separate_tenants_and_drives()
+    public void Groups_separate_tenants_and_drives()
     {
         var tenant = Guid.NewGuid();
         var drive = Guid.NewGuid();
-        Assert.Equal($"t:{tenant}", HubGroups.Tenant(tenant));
-        Assert.Equal($"t:{tenant}:d:{drive}", HubGroups.Drive(tenant, drive));
-        Assert.NotEqual(HubGroups.Drive(tenant, drive), HubGroups.Drive(Guid.NewGuid(), drive));
+        Assert.Equal(HubGroup.Drive(tenant, drive), HubGroup.Drive(tenant, drive));
+        Assert.NotEqual(HubGroup.Drive(tenant, drive), HubGroup.Drive(Guid.NewGuid(), drive));
+        Assert.NotEqual(HubGroup.Drive(tenant, drive), HubGroup.Drive(tenant, Guid.NewGuid()));
+        Assert.NotEqual(HubGroup.Tenant(tenant), HubGroup.Tenant(Guid.NewGuid()));
+        // A drive's group is never its identity's, not even for a drive id of zeros.
+        Assert.NotEqual(HubGroup.Tenant(tenant), HubGroup.Drive(tenant, Guid.Empty));
     }
 }

@@ -5,7 +5,7 @@ namespace Odin.Gateway.Connections;
 
 /// <summary>
 /// The device connections this gateway instance holds: by connection id (what a hub call finds), by device (what
-/// revocation closes), by identity (what the limits count and presence reaches) and by group (<see cref="HubGroups"/>:
+/// revocation closes), by identity (what the limits count and presence reaches) and by group (<see cref="HubGroup"/>:
 /// whom a notification reaches).
 /// </summary>
 /// <remarks>
@@ -18,7 +18,7 @@ internal sealed class LocalConnections
     private readonly ConcurrentDictionary<string, DeviceConnection> _byConnection = new();
     private readonly ConcurrentDictionary<Guid, DeviceConnection[]> _byDevice = new();
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, DeviceConnection>> _byTenant = new();
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DeviceConnection>> _groups = new();
+    private readonly ConcurrentDictionary<HubGroup, ConcurrentDictionary<string, DeviceConnection>> _groups = new();
     private readonly Lock _sets = new(); // adding to a set and dropping it once empty must not interleave
     private long _subscriptions;
     private int _count;
@@ -29,15 +29,15 @@ internal sealed class LocalConnections
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>The connections in <paramref name="group"/> (live: read while they come and go).</summary>
-    public IEnumerable<DeviceConnection> Members(string group) => Live(_groups, group);
+    public IEnumerable<DeviceConnection> Members(HubGroup group) => Live(_groups, group);
 
-    public bool HasMembers(string group) => _groups.TryGetValue(group, out var members) && !members.IsEmpty;
+    public bool HasMembers(HubGroup group) => _groups.TryGetValue(group, out var members) && !members.IsEmpty;
 
     /// <summary>Every connection of an identity held here, whether it has subscribed or not.</summary>
     public IEnumerable<DeviceConnection> OfTenant(Guid tenantId) => Live(_byTenant, tenantId);
 
     /// <param name="subscription">The group is a drive's, joined by <c>Subscribe</c>.</param>
-    public void Join(string group, DeviceConnection connection, bool subscription)
+    public void Join(HubGroup group, DeviceConnection connection, bool subscription)
     {
         Put(_groups, group, connection);
         if (subscription)
@@ -46,7 +46,7 @@ internal sealed class LocalConnections
         }
     }
 
-    public void Leave(string group, DeviceConnection connection, bool subscription)
+    public void Leave(HubGroup group, DeviceConnection connection, bool subscription)
     {
         if (Take(_groups, group, connection) && subscription)
         {

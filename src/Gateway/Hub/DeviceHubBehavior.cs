@@ -74,12 +74,12 @@ internal sealed partial class DeviceHubBehavior(
             var tenant = connection.Identity.TenantId;
             if (connection.IsLive)
             {
-                connections.Leave(HubGroups.Tenant(tenant), connection, subscription: false);
+                connections.Leave(HubGroup.Tenant(tenant), connection, subscription: false);
             }
 
             foreach (var driveId in connection.Subscriptions)
             {
-                connections.Leave(HubGroups.Drive(tenant, driveId), connection, subscription: true);
+                connections.Leave(HubGroup.Drive(tenant, driveId), connection, subscription: true);
             }
 
             connections.Remove(connection);
@@ -161,7 +161,7 @@ internal sealed partial class DeviceHubBehavior(
 
             if (connection.Subscribe(driveId))
             {
-                connections.Join(HubGroups.Drive(tenant, driveId), connection, subscription: true);
+                connections.Join(HubGroup.Drive(tenant, driveId), connection, subscription: true);
             }
 
             accepted.Add(driveId);
@@ -170,7 +170,7 @@ internal sealed partial class DeviceHubBehavior(
         if (connection.GoLive())
         {
             // Notifications flow from the first Subscribe, so that a resuming device gets none before its replay.
-            connections.Join(HubGroups.Tenant(tenant), connection, subscription: false);
+            connections.Join(HubGroup.Tenant(tenant), connection, subscription: false);
         }
 
         return ([.. accepted], [.. rejected]);
@@ -183,7 +183,7 @@ internal sealed partial class DeviceHubBehavior(
         {
             if (connection.Unsubscribe(driveId))
             {
-                connections.Leave(HubGroups.Drive(connection.Identity.TenantId, driveId), connection, subscription: true);
+                connections.Leave(HubGroup.Drive(connection.Identity.TenantId, driveId), connection, subscription: true);
             }
         }
 

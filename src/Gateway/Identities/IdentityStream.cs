@@ -327,7 +327,7 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
 
     private void Send(NotificationEnvelope envelope)
     {
-        var group = envelope.DriveId is { } driveId ? HubGroups.Drive(TenantId, driveId) : HubGroups.Tenant(TenantId);
+        var group = envelope.DriveId is { } driveId ? HubGroup.Drive(TenantId, driveId) : HubGroup.Tenant(TenantId);
         SerializedHubMessage? message = null;
         var delivered = 0;
         // Part of the notification's trace when it carries one (the bus started its receive span); otherwise nothing.
@@ -379,7 +379,7 @@ internal sealed partial class IdentityStream(Guid tenantId, Task previousUnsubsc
         {
             var resync = DeviceMessages.Resync($"Notifications after seq {newest} were missed and are no longer in the history: re-read /changes from your cursor.");
             var told = 0;
-            foreach (var member in Mine(services.Connections.Members(HubGroups.Tenant(TenantId))))
+            foreach (var member in Mine(services.Connections.Members(HubGroup.Tenant(TenantId))))
             {
                 member.Queue.TrySend(resync);
                 told++;
