@@ -7,11 +7,14 @@ internal sealed class LatencyHistogram
 {
     private readonly LongHistogram _histogram = new(TimeSpan.FromMinutes(1).Ticks, 3);
 
-    public void Record(long milliseconds)
+    /// <summary>A latency known to the millisecond (a notification's <c>At</c>, stamped by the server that wrote it).</summary>
+    public void Record(long milliseconds) => Record(TimeSpan.FromMilliseconds(milliseconds));
+
+    public void Record(TimeSpan latency)
     {
         lock (_histogram)
         {
-            _histogram.RecordValue(Math.Max(0, milliseconds) * TimeSpan.TicksPerMillisecond);
+            _histogram.RecordValue(Math.Max(0, latency.Ticks));
         }
     }
 

@@ -31,6 +31,7 @@ public sealed class LoadTestSmokeTests
             var results = report.RootElement.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("Target").GetString()!);
             Assert.Equal(["raw-websockets", "plain-signalr-redis", "odin-gateway"], results.Keys);
             Assert.All(results.Values, r => Assert.True(r.GetProperty("WarmAllocatedKiBPerConnect").GetDouble() > 0)); // the probe answered every server
+            Assert.All(results.Values, r => Assert.True(r.GetProperty("P50Ms").GetDouble() > 0)); // every paced delivery's latency, to the tick
             var perDelivery = results["odin-gateway"].GetProperty("AllocatedBytesPerDelivery").GetDouble();
             Assert.True(perDelivery < 1024, $"the gateway allocated {perDelivery:F0} bytes per delivery");
         }

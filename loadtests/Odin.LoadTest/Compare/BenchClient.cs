@@ -16,8 +16,8 @@ public abstract class BenchClient : IAsyncDisposable
 
     public int OutOfOrder => Volatile.Read(ref _outOfOrder);
 
-    /// <summary>Called with each arrival's latency in milliseconds (publish time to arrival).</summary>
-    public Action<long>? OnLatency { get; set; }
+    /// <summary>Called with each notification that arrives in seq order or after a gap (not a repeat, not presence).</summary>
+    public Action<NotificationEnvelope>? OnArrival { get; set; }
 
     protected void Arrived(NotificationEnvelope envelope)
     {
@@ -40,7 +40,7 @@ public abstract class BenchClient : IAsyncDisposable
 
         _lastSeq = envelope.Seq;
         Interlocked.Increment(ref _received);
-        OnLatency?.Invoke(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - envelope.At);
+        OnArrival?.Invoke(envelope);
     }
 
     public abstract ValueTask DisposeAsync();

@@ -51,7 +51,7 @@ internal abstract class BenchTarget : IAsyncDisposable
     /// <summary>How many identities the devices are spread over: device <c>i</c> belongs to identity <c>i mod Identities</c>.</summary>
     public int Identities { get; private set; } = 1;
 
-    protected int IdentityOf(int device) => device % Identities;
+    public int IdentityOf(int device) => device % Identities;
 
     /// <summary>
     /// Work done before the clock starts (Odin: minting the devices' tokens, which Hosting does, not the gateway).

@@ -27,9 +27,9 @@ internal static class Report
             ("connects per second, again (wall clock)", r => r.WarmConnectsPerSecond, "F0"),
             ("idle KiB per connection", r => r.IdleKiBPerConnection, "F1"),
             ("burst deliveries per second (wall clock)", r => r.BurstDeliveriesPerSecond, "F0"),
-            ($"p50 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P50Ms, "F1"),
-            ($"p99 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P99Ms, "F1"),
-            ($"p99.9 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P999Ms, "F1"),
+            ($"p50 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P50Ms, "F2"),
+            ($"p99 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P99Ms, "F2"),
+            ($"p99.9 ms at {options.PacedDeliveriesPerSecond}/s", r => r.P999Ms, "F2"),
             ("lost", r => r.Lost, "F0"),
             ("duplicated", r => r.Duplicated, "F0"),
             ("out of order", r => r.OutOfOrder, "F0"),
@@ -59,7 +59,7 @@ internal static class Report
         {
             var r = results[i];
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {(i / targetsPerRound) + 1} | {r.Target} | {r.CpuPerConnectMs:F2} / {r.WarmCpuPerConnectMs:F2} | {r.CpuPerDeliveryUs:F1} | {r.IdleCpuMsPerSecond:F1} | {r.IdleKiBPerConnection:F1} | {r.P99Ms:F1} |");
+                $"| {(i / targetsPerRound) + 1} | {r.Target} | {r.CpuPerConnectMs:F2} / {r.WarmCpuPerConnectMs:F2} | {r.CpuPerDeliveryUs:F1} | {r.IdleCpuMsPerSecond:F1} | {r.IdleKiBPerConnection:F1} | {r.P99Ms:F2} |");
         }
 
         return text.ToString();

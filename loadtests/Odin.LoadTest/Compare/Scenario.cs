@@ -91,10 +91,13 @@ internal static class Scenario
         // Each identity numbers its own notifications, as Odin does; the publishing goes round the identities.
         var seqs = new long[options.Identities];
         var published = 0L;
+        PublishTimes? publishTimes = null; // from the paced phase on, when latency is measured
         Task PublishNextAsync()
         {
             var identity = (int)(published++ % options.Identities);
-            return target.PublishAsync(identity, Next(++seqs[identity]));
+            var seq = ++seqs[identity];
+            publishTimes?.Published(identity, seq);
+            return target.PublishAsync(identity, Next(seq));
         }
 
         NotificationEnvelope Next(long seq) => new()
@@ -117,17 +120,26 @@ internal static class Scenario
         var burstCpuPerDeliveryUs = CpuSince(cpu) * 1000 / ((double)options.BurstMessages * options.Devices);
         progress($"{target.Name}: burst {burstRate:F0} deliveries/s, {burstCpuPerDeliveryUs:F1} µs CPU each");
 
-        // Paced: a steady rate of deliveries, latency of each.
-        var histogram = new LatencyHistogram();
-        foreach (var client in clients)
-        {
-            client.OnLatency = histogram.Record;
-        }
-
         // Every identity gets the same number of paced messages, so each device expects the same count.
         var messagesPerSecond = Math.Max(1.0, (double)options.PacedDeliveriesPerSecond / options.DevicesPerIdentity);
         var pacedPerIdentity = Math.Max(1, (int)(messagesPerSecond * options.PacedSeconds / options.Identities));
         var pacedMessages = pacedPerIdentity * options.Identities;
+
+        // Paced: a steady rate of deliveries, latency of each, from the driver's own clock at publish and at arrival
+        // (the envelope's At is whole milliseconds: too coarse where the p99 is a few of them).
+        var histogram = new LatencyHistogram();
+        publishTimes = new PublishTimes(options.Identities, burstTarget + pacedPerIdentity);
+        for (var device = 0; device < clients.Length; device++)
+        {
+            var identity = target.IdentityOf(device);
+            clients[device].OnArrival = n =>
+            {
+                if (publishTimes.Since(identity, n.Seq) is { } latency)
+                {
+                    histogram.Record(latency);
+                }
+            };
+        }
         cpu = ProcessCpu.Time(target.ProcessId);
         var gc = target.Gc;
         clock.Restart();

@@ -48,7 +48,7 @@ public static class RunCommand
             {
                 var accessToken = tokens[i];
                 var connection = DeviceConnection.Build(hub, () => Task.FromResult<string?>(accessToken), messagePack, reconnect: true);
-                var client = new HubClient(connection) { OnLatency = histogram.Record };
+                var client = new HubClient(connection) { OnArrival = n => histogram.Record(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - n.At) };
                 await connection.StartAsync(token);
                 await connection.InvokeAsync<SubscribeResult>(DeviceHubMethods.Subscribe, new SubscribeRequest { DriveIds = [drive] }, token);
                 clients[i] = client;
