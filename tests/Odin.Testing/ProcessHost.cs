@@ -78,23 +78,26 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>The last <paramref name="lines"/> lines of its log (warnings and errors: tests keep it quiet), for a failure's output.</summary>
     public string LogTail(int lines)
     {
+        var log = LogLines();
+        return log.Count == 0 ? "(no log)" : string.Join('\n', log.Skip(Math.Max(0, log.Count - lines)));
+    }
+
+    /// <summary>Its log so far, line by line (it is still being written).</summary>
+    public IReadOnlyList<string> LogLines()
+    {
         if (!File.Exists(LogPath))
         {
-            return "(no log)";
+            return [];
         }
 
         using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
-        var tail = new Queue<string>();
+        var lines = new List<string>();
         while (reader.ReadLine() is { } line)
         {
-            tail.Enqueue(line);
-            if (tail.Count > lines)
-            {
-                tail.Dequeue();
-            }
+            lines.Add(line);
         }
 
-        return string.Join('\n', tail);
+        return lines;
     }
 
     /// <summary>What <c>/health/ready</c> answers (status 0 and no body while the process does not answer).</summary>

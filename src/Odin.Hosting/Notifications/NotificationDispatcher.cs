@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Odin.ClusterPrimitives.Notifications;
 using Odin.ClusterPrimitives.Observability;
+using Odin.Hosting.Common;
 
 namespace Odin.Hosting.Notifications;
 
@@ -21,6 +22,14 @@ internal sealed partial class NotificationDispatcher(
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : BackgroundService
 {
+    /// <summary>
+    /// At most one warning of failed publishing per this: while Redis is away every commit wakes the dispatcher and
+    /// fails again, which logged a line per commit (the metric <c>odin_notifications_publish_failures_total</c> counts each).
+    /// </summary>
+    private static readonly TimeSpan FailureLogInterval = TimeSpan.FromSeconds(10);
+
+    private readonly LogThrottle _failureLog = new(FailureLogInterval, time);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -36,7 +45,10 @@ internal sealed partial class NotificationDispatcher(
             {
                 // The rows stay pending and are retried on the next round.
                 metrics.Failed();
-                LogPublishFailed(logger, ex);
+                if (_failureLog.TryPass(out var held))
+                {
+                    LogPublishFailed(logger, ex, held);
+                }
             }
 
             await signal.WaitAsync(options.Value.PollInterval, time, stoppingToken);
@@ -75,15 +87,18 @@ internal sealed partial class NotificationDispatcher(
         if (stopped.Count > 0)
         {
             metrics.Failed();
-            LogPartlyPublished(logger, batch.Count - published.Count, stopped.Count, failures.First(f => f is not null)!.Message.Split(';', 2)[0]);
+            if (_failureLog.TryPass(out var held))
+            {
+                LogPartlyPublished(logger, batch.Count - published.Count, stopped.Count, failures.First(f => f is not null)!.Message.Split(';', 2)[0], held);
+            }
         }
 
         return published;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Rows} notifications of {Identities} identities could not be handed to Redis ({Reason}); they stay in the outbox and are retried")]
-    private static partial void LogPartlyPublished(ILogger logger, int rows, int identities, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Rows} notifications of {Identities} identities could not be handed to Redis ({Reason}); they stay in the outbox and are retried (failed rounds not logged since the last warning: {Held})")]
+    private static partial void LogPartlyPublished(ILogger logger, int rows, int identities, string reason, int held);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Publishing notifications failed; they stay in the outbox and are retried")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Publishing notifications failed; they stay in the outbox and are retried (failed rounds not logged since the last warning: {Held})")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, int held);
 }

@@ -44,6 +44,8 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
         // Slower writes: the outage below outlasts the lag bound, and what waits in the outbox meanwhile must stay
         // within an identity's history (300), or the devices are told to resync when Redis is back.
         await using var load = await StartAsync(writesPerSecond: 60);
+        var logged = cluster.Hosting.Select(h => h.LogLines().Count).ToList();
+        var outage = System.Diagnostics.Stopwatch.StartNew();
         fixture.Redis.Kill();
         load.Log("Redis killed (the notifications of the writes wait in the outbox)");
 
@@ -60,6 +62,17 @@ public sealed class ChaosTests(ChaosClusterFixture fixture, ITestOutputHelper ou
         await load.ExplainedAsync(Eventually.TrueAsync(async () => (await Task.WhenAll(cluster.Gateways.Select(g => g.IsReadyAsync()))).All(r => r),
             "both gateways to report ready again", TimeSpan.FromSeconds(60)));
         load.Log("Redis back");
+
+        // Every commit woke a dispatcher that failed again: each instance said so once per 10 s, not once per commit.
+        var mostWarnings = 1 + (int)Math.Ceiling(outage.Elapsed / TimeSpan.FromSeconds(10));
+        for (var i = 0; i < cluster.Hosting.Count; i++)
+        {
+            var warnings = cluster.Hosting[i].LogLines().Skip(logged[i])
+                .Count(line => line.Contains("could not be handed to Redis", StringComparison.Ordinal) || line.Contains("Publishing notifications failed", StringComparison.Ordinal));
+            load.Log($"{cluster.Hosting[i].Name} logged {warnings} publishing failures in {outage.Elapsed.TotalSeconds:F0} s");
+            Assert.InRange(warnings, 0, mostWarnings);
+        }
+
         await load.WriteMoreAsync(100, "after Redis came back");
         await load.StopWritingAsync();
 
