@@ -33,6 +33,9 @@ public sealed class ProcessHost : IAsyncDisposable
 
     public string LogPath { get; }
 
+    /// <summary>Whether it was started and has exited since (killed by a test, or stopped by a fault of its own).</summary>
+    public bool HasExited => _process is { HasExited: true };
+
     /// <summary>The running process's id (null before the first start).</summary>
     public int? ProcessId => _process?.Id;
 

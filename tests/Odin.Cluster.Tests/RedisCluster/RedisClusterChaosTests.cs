@@ -39,6 +39,7 @@ public sealed class RedisClusterChaosTests(RedisClusterChaosFixture fixture, ITe
         load.Log("the replica leads its slots");
         await load.WriteMoreAsync(300, "after the failover");
         await load.StopWritingAsync();
+        Assert.DoesNotContain(fixture.Cluster.Hosting.Concat(fixture.Cluster.Gateways), p => p.HasExited); // no host stopped on a Redis fault
 
         await load.AssertEveryDeviceProcessedEverySeqOfItsDrivesOnceInOrderAsync();
     }
