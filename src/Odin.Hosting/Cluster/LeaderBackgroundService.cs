@@ -5,12 +5,17 @@ namespace Odin.Hosting.Cluster;
 /// when this instance becomes leader and is cancelled the moment its term ends (lease lost, shutdown); it starts
 /// again if leadership comes back. Writes it makes should pass the term's fencing token to
 /// <see cref="LeaderFence"/>. Services that are safe everywhere (the database claims their work) are plain
-/// <see cref="BackgroundService"/>s: every instance runs them.
+/// <see cref="BackgroundService"/>s: every instance runs them. A fault that escapes <see cref="RunAsLeaderAsync"/> is
+/// logged and the service starts again after <see cref="AfterFault"/>: an exception that left a background service
+/// stops the whole host.
 /// </summary>
-public abstract class LeaderBackgroundService(ILeaderElection election, TimeProvider time) : BackgroundService
+public abstract partial class LeaderBackgroundService(ILeaderElection election, TimeProvider time, ILogger logger) : BackgroundService
 {
     /// <summary>How often a follower looks whether it leads now. Short next to any lease.</summary>
     private static readonly TimeSpan FollowerCheck = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The pause before a leader's work that failed with a fault starts again.</summary>
+    private static readonly TimeSpan AfterFault = TimeSpan.FromSeconds(5);
 
     protected TimeProvider Time { get; } = time;
 
@@ -43,6 +48,21 @@ public abstract class LeaderBackgroundService(ILeaderElection election, TimeProv
             {
                 // the term ended or the host stops: follow again (or leave)
             }
+            catch (Exception ex)
+            {
+                LogFaulted(logger, GetType().Name, AfterFault.TotalSeconds, ex);
+                try
+                {
+                    await Task.Delay(AfterFault, Time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Service} failed; it starts again in {Seconds} s if this instance still leads")]
+    private static partial void LogFaulted(ILogger logger, string service, double seconds, Exception exception);
 }

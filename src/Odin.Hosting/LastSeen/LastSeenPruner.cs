@@ -9,7 +9,7 @@ namespace Odin.Hosting.LastSeen;
 /// </summary>
 internal sealed partial class LastSeenPruner(
     LastSeenStore store, ILeaderElection election, IOptions<LastSeenOptions> options, TimeProvider time, ILogger<LastSeenPruner> logger)
-    : LeaderBackgroundService(election, time)
+    : LeaderBackgroundService(election, time, logger)
 {
     protected override async Task RunAsLeaderAsync(LeaderTerm term, CancellationToken cancellationToken)
     {

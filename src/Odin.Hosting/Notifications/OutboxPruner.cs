@@ -12,7 +12,7 @@ namespace Odin.Hosting.Notifications;
 /// </summary>
 internal sealed partial class OutboxPruner(
     NotificationOutbox outbox, NotificationMetrics metrics, ILeaderElection election, IOptions<NotificationOptions> options, TimeProvider time,
-    ILogger<OutboxPruner> logger) : LeaderBackgroundService(election, time)
+    ILogger<OutboxPruner> logger) : LeaderBackgroundService(election, time, logger)
 {
     protected override async Task RunAsLeaderAsync(LeaderTerm term, CancellationToken cancellationToken)
     {

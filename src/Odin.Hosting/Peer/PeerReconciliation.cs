@@ -12,7 +12,7 @@ namespace Odin.Hosting.Peer;
 /// </summary>
 internal sealed partial class PeerReconciliation(
     IDatabase database, PeerOutbox outbox, ILeaderElection election, IOptions<PeerOptions> options, TimeProvider time, ILogger<PeerReconciliation> logger)
-    : LeaderBackgroundService(election, time)
+    : LeaderBackgroundService(election, time, logger)
 {
     protected override async Task RunAsLeaderAsync(LeaderTerm term, CancellationToken cancellationToken)
     {

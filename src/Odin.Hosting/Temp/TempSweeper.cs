@@ -11,7 +11,7 @@ namespace Odin.Hosting.Temp;
 /// </summary>
 public sealed partial class TempSweeper(
     TempFolder folder, ILeaderElection election, IOptions<TempFolderOptions> options, TimeProvider time, ILogger<TempSweeper> logger)
-    : LeaderBackgroundService(election, time)
+    : LeaderBackgroundService(election, time, logger)
 {
     private int _sweeps;
 
