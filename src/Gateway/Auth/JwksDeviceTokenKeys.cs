@@ -13,7 +13,11 @@ internal sealed partial class JwksDeviceTokenKeys(Uri url, TimeSpan refresh, Tim
     : BackgroundService, IDeviceTokenKeys, IHealthCheck
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>Largest JWK Set read: a handful of keys is a few KiB, and the body is kept to compare with the next fetch.</summary>
+    internal const int MaxJwkSetBytes = 1024 * 1024;
+
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = MaxJwkSetBytes };
     private volatile IReadOnlyList<SecurityKey> _keys = [];
     private string? _fetched;
 
