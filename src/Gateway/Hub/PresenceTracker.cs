@@ -51,13 +51,13 @@ internal sealed partial class PresenceTracker(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var byTenant = connections.All.GroupBy(c => c.Identity.TenantId).ToDictionary(
-                    tenant => tenant.Key,
-                    tenant => (IReadOnlyCollection<OnlineConnection>)[.. tenant.Select(c => new OnlineConnection(c.Identity.DeviceId, c.ConnectionId))]);
-                var failed = await registry.RefreshAsync(byTenant);
-                if (failed.Count > 0)
+                try
                 {
-                    LogNotRefreshed(logger, failed.Count, byTenant.Count);
+                    await RefreshAsync();
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogRefreshFailed(logger, ex); // an exception that left the service would stop the gateway
                 }
             }
         }
@@ -66,6 +66,21 @@ internal sealed partial class PresenceTracker(
             // shutting down
         }
     }
+
+    private async Task RefreshAsync()
+    {
+        var byTenant = connections.All.GroupBy(c => c.Identity.TenantId).ToDictionary(
+            tenant => tenant.Key,
+            tenant => (IReadOnlyCollection<OnlineConnection>)[.. tenant.Select(c => new OnlineConnection(c.Identity.DeviceId, c.ConnectionId))]);
+        var failed = await registry.RefreshAsync(byTenant);
+        if (failed.Count > 0)
+        {
+            LogNotRefreshed(logger, failed.Count, byTenant.Count);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Refreshing presence failed; the next refresh tries again")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Presence could not be recorded ({Reason}); the next refresh tries again")]
     private static partial void LogUnavailable(ILogger logger, string reason);

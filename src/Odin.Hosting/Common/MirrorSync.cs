@@ -40,6 +40,10 @@ public abstract partial class MirrorSync(IPubSubBroker broker, TimeProvider time
                 {
                     LogReloadFailed(logger, What, ex.Message);
                 }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogReloadFault(logger, What, ex); // any other fault: an exception that left the service would stop the host
+                }
             }
         }
         catch (OperationCanceledException)
@@ -50,4 +54,7 @@ public abstract partial class MirrorSync(IPubSubBroker broker, TimeProvider time
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading ({What}) failed ({Reason}); trying again at the next interval")]
     private static partial void LogReloadFailed(ILogger logger, string what, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reloading ({What}) failed; trying again at the next interval")]
+    private static partial void LogReloadFault(ILogger logger, string what, Exception exception);
 }

@@ -48,6 +48,11 @@ internal sealed partial class JobRunner(
                     LogDatabaseUnavailable(logger, ex.Message);
                     await signal.WaitAsync(options.Value.PollInterval, time, stoppingToken);
                 }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogFault(logger, ex);
+                    await signal.WaitAsync(options.Value.PollInterval, time, stoppingToken);
+                }
             }
         }
     }
@@ -72,6 +77,10 @@ internal sealed partial class JobRunner(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception ex)
+            {
+                LogFault(logger, ex); // this worker waits for the next poll or wake-up, as when there is no job
             }
 
             if (job is null)
@@ -134,6 +143,10 @@ internal sealed partial class JobRunner(
             // Could not record the outcome: the lease runs out and the job runs again.
             LogDatabaseUnavailable(logger, ex.Message);
         }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogFault(logger, ex); // the same: the lease runs out and the job runs again
+        }
     }
 
     private async Task CompleteAsync(ClaimedJob job, JobContext context, CancellationToken cancellationToken)
@@ -184,6 +197,10 @@ internal sealed partial class JobRunner(
             {
                 LogDatabaseUnavailable(logger, ex.Message); // the next beat tries again; the lease has two more thirds
             }
+            catch (Exception ex)
+            {
+                LogFault(logger, ex); // the same
+            }
         }
     }
 
@@ -195,4 +212,8 @@ internal sealed partial class JobRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job runner cannot reach the database ({Reason}); trying again")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string reason);
+
+    /// <remarks>Any fault of its own work is logged and the runner goes on: an exception that left it would stop the host.</remarks>
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job runner failed; trying again")]
+    private static partial void LogFault(ILogger logger, Exception exception);
 }

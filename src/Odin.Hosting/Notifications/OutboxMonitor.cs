@@ -71,6 +71,10 @@ internal sealed partial class OutboxMonitor : BackgroundService
                 {
                     LogReadFailed(_logger, ex.Message);
                 }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogRoundFailed(_logger, ex); // any other fault: an exception that left the service would stop the host
+                }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
@@ -177,6 +181,9 @@ internal sealed partial class OutboxMonitor : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox's depth could not be read ({Reason})")]
     private static partial void LogReadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Measuring the outbox failed; trying again at the next interval")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
 }
 
 /// <summary>

@@ -58,6 +58,10 @@ public sealed partial class OutboxShards(
                 {
                     LogRenewFailed(logger, ex.Message); // the leases run on until they expire; the next round tries again
                 }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogRenewFault(logger, ex); // any other fault: an exception that left the service would stop the host
+                }
 
                 await Task.Delay(options.Value.ShardLease / 3, time, stoppingToken);
             }
@@ -186,6 +190,9 @@ public sealed partial class OutboxShards(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox shard leases could not be renewed ({Reason}); they run on until they expire")]
     private static partial void LogRenewFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Renewing the outbox shard leases failed; they run on until they expire, and the next round tries again")]
+    private static partial void LogRenewFault(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox shard count is switched from {From} to {To}: every instance asks for it")]
     private static partial void LogSwitched(ILogger logger, int from, int to);
