@@ -22,16 +22,18 @@ public sealed class GatewayCrashTests(ProcessClusterFixture fixture, ITestOutput
         await Eventually.TrueAsync(() => devices.All.Sum(r => r.Drops) >= onVictim && devices.All.All(r => r.IsSettled),
             $"the {onVictim} devices of the killed gateway to reconnect and resume", TimeSpan.FromSeconds(30));
         Assert.Equal(40, await ThroughHaproxyTests.ConnectionsAsync(fixture.Cluster.Gateways[1]));
+        output.WriteLine($"the killed gateway's {onVictim} devices resumed {killed.ElapsedMilliseconds} ms after the kill");
 
-        var written = await devices.WriteAsync(5);
-        await devices.WaitForAllAsync(written);
-        devices.AssertEachGotEverySeqOnceInOrder();
-
-        // The dead gateway no longer refreshes its entries: each device is left with its one new connection.
+        // The dead gateway no longer refreshes its entries: each device is left with its one new connection. Watched
+        // before the writes below, so that the time since the kill is the entries' and not the writes' as well.
         await Eventually.TrueAsync(async () => (await OnlineAsync(devices)).All(t => t.Count == 20 && t.All(d => d == 1)),
             "the killed gateway's presence entries to expire", PresenceTiming.Ttl + TimeSpan.FromSeconds(15));
         output.WriteLine($"presence of the killed gateway's {onVictim} connections gone {killed.ElapsedMilliseconds} ms after the kill");
         Assert.InRange(killed.Elapsed, TimeSpan.Zero, PresenceTiming.Ttl + TimeSpan.FromSeconds(5));
+
+        var written = await devices.WriteAsync(5);
+        await devices.WaitForAllAsync(written);
+        devices.AssertEachGotEverySeqOnceInOrder();
     }
 
     /// <summary>Per identity, the connection count of each online device, from the owner endpoint through HAProxy.</summary>
